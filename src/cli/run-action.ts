@@ -1,0 +1,40 @@
+import { ConfigError } from '../config/config-error.js';
+import { isConciergeError } from '../shared/errors.js';
+
+/**
+ * Wrap a subcommand's action so that every failure ends the same way: a configuration
+ * problem exits 2 with the list of bad settings, any other known error exits 1 with its
+ * code, and an unexpected one exits 1 with its stack.
+ */
+export function runAction<A extends unknown[]>(action: (...args: A) => Promise<void | number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await action(...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+      } else if (isConciergeError(error)) {
+        process.stderr.write(`error ${error.code}: ${error.message}\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}
+
+/** Resolve when the process is asked to stop (Ctrl-C or SIGTERM), once. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
