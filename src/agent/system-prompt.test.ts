@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { buildSystemPrompt, localDateLabel } from './system-prompt.js';
+
+describe('system prompt', () => {
+  it('states today in the business time zone', () => {
+    // 23:30 UTC on Friday is already Saturday in Tokyo.
+    const now = new Date('2026-11-27T23:30:00Z');
+    expect(localDateLabel(now, 'Asia/Tokyo')).toEqual({ date: '2026-11-28', weekday: 'Saturday' });
+    expect(localDateLabel(now, 'America/New_York')).toEqual({ date: '2026-11-27', weekday: 'Friday' });
+    expect(buildSystemPrompt({ name: 'Northside Studio', timeZone: 'Asia/Tokyo' }, now)).toContain('Today is 2026-11-28 (Saturday).');
+  });
+});

@@ -1,0 +1,26 @@
+export interface PromptBusiness {
+  name: string;
+  timeZone: string;
+}
+
+/** The calendar date and weekday of an instant in a time zone, e.g. `2026-11-28 (Saturday)`. */
+export function localDateLabel(now: Date, timeZone: string): { date: string; weekday: string } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' }).formatToParts(now);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, weekday: get('weekday') };
+}
+
+/**
+ * Short on purpose: the system prompt is sent with every call, so each word is paid for on
+ * every turn of every conversation (and counts against the TPM budget).
+ */
+export function buildSystemPrompt(business: PromptBusiness, now: Date): string {
+  const today = localDateLabel(now, business.timeZone);
+  return [
+    `You are the booking assistant of ${business.name}. Help the customer find a service, check availability, and book, cancel or reschedule appointments.`,
+    `Today is ${today.date} (${today.weekday}). Times are local (${business.timeZone}). Dates are YYYY-MM-DD, times HH:MM.`,
+    'Use the tools for facts; never invent services, prices, slots or confirmation codes.',
+    'Before booking, make sure you know the service, date and time. If a slot is taken, offer the alternatives the tool returns.',
+    'Answer briefly and give the confirmation code after a booking.',
+  ].join('\n');
+}

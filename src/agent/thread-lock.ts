@@ -1,0 +1,72 @@
+import { ConciergeError } from '../shared/errors.js';
+
+export type MultitaskStrategy = 'reject' | 'enqueue';
+
+export class ThreadBusyError extends ConciergeError {
+  constructor(threadId: string) {
+    super('THREAD_BUSY', `thread ${threadId} already has a run in progress; retry later or send multitask_strategy "enqueue"`, { status: 409 });
+  }
+}
+
+/**
+ * One run at a time per thread. LangGraph.js itself has no such lock: two runs on one thread
+ * would both read the same checkpoint and the later write would silently drop the earlier
+ * run's messages. `reject` fails fast (like the LangGraph Platform's 409); `enqueue` waits in
+ * arrival order.
+ *
+ * This lock is per process. Several processes that share one checkpointer must also route a
+ * thread to one process (sticky routing) or use a distributed lock.
+ */
+export class ThreadLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #held = new Set<string>();
+
+  /** Acquire the thread's lock; the returned function releases it. */
+  async acquire(threadId: string, strategy: MultitaskStrategy, signal?: AbortSignal): Promise<() => void> {
+    if (strategy === 'reject' && this.#tails.has(threadId)) throw new ThreadBusyError(threadId);
+    const previous = this.#tails.get(threadId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.#tails.set(threadId, tail);
+    const cleanup = () => {
+      this.#held.delete(threadId);
+      release();
+      // Only the last waiter removes the entry, so a later waiter keeps its place.
+      if (this.#tails.get(threadId) === tail) this.#tails.delete(threadId);
+    };
+    if (signal) {
+      const aborted = new Promise<never>((_, reject) => {
+        const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        await Promise.race([previous, aborted]);
+      } catch (error) {
+        // Give up our place without holding up the runs queued behind us.
+        cleanup();
+        throw error;
+      }
+    } else {
+      await previous;
+    }
+    this.#held.add(threadId);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      cleanup();
+    };
+  }
+
+  isBusy(threadId: string): boolean {
+    return this.#tails.has(threadId);
+  }
+
+  get heldCount(): number {
+    return this.#held.size;
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createLangChainDefaultRetryFetch } from './langchain-default-retry.js';
+import type { Clock } from './clock.js';
+
+/** A clock whose timers fire at once but which records what was asked of it. */
+function recordingClock(): Clock & { waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => 0,
+    setTimer(ms, fn) {
+      waits.push(ms);
+      queueMicrotask(fn);
+      return () => {};
+    },
+  };
+}
+
+const rateLimited = (hint?: string) =>
+  new Response(JSON.stringify({ error: { message: `Rate limit reached.${hint ? ` Please try again in ${hint}.` : ''}`, type: 'requests', code: 'rate_limit_exceeded' } }), { status: 429 });
+
+describe('LangChain default retry, on a scaled clock', () => {
+  it('backs off exponentially from 1 s, scaled, and at least the hint', async () => {
+    const clock = recordingClock();
+    let calls = 0;
+    const fetch = createLangChainDefaultRetryFetch(
+      async () => {
+        calls += 1;
+        return calls <= 3 ? rateLimited(calls === 3 ? '20s' : undefined) : new Response('{}', { status: 200 });
+      },
+      { timeScale: 0.1, clock, random: () => 0 },
+    );
+    const response = await fetch('http://x/v1/chat/completions');
+    expect(response.status).toBe(200);
+    expect(calls).toBe(4);
+    // 1 s, 2 s scaled by 0.1, then the 20 s hint (already real time) beats 4 s x 0.1.
+    expect(clock.waits).toEqual([100, 200, 20_000]);
+  });
+
+  it('gives up after 6 retries and never retries a quota error or a 400', async () => {
+    const clock = recordingClock();
+    let calls = 0;
+    const always429 = createLangChainDefaultRetryFetch(async () => {
+      calls += 1;
+      return rateLimited();
+    }, { timeScale: 1, clock, random: () => 0.5 });
+    expect((await always429('http://x')).status).toBe(429);
+    expect(calls).toBe(7);
+
+    calls = 0;
+    const quota = createLangChainDefaultRetryFetch(async () => {
+      calls += 1;
+      return new Response(JSON.stringify({ error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } }), { status: 429 });
+    }, { timeScale: 1, clock });
+    expect((await quota('http://x')).status).toBe(429);
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const bad = createLangChainDefaultRetryFetch(async () => {
+      calls += 1;
+      return new Response('{}', { status: 400 });
+    }, { timeScale: 1, clock });
+    expect((await bad('http://x')).status).toBe(400);
+    expect(calls).toBe(1);
+  });
+});

@@ -1,0 +1,70 @@
+import { currentRunContext } from './run-context.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+
+type Fetch = typeof fetch;
+
+/** The statuses LangChain's AsyncCaller never retries. */
+const NO_RETRY = new Set([400, 401, 402, 403, 404, 405, 406, 407, 409, 413]);
+const HINT = /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i;
+
+export interface LangChainRetryOptions {
+  /** LangChain's default: 6. */
+  maxRetries?: number;
+  /** Nominal durations are multiplied by this, like the simulator's clock. */
+  timeScale: number;
+  clock?: Clock;
+  random?: () => number;
+}
+
+function hintMs(response: Response, body: string): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (header && Number.isFinite(Number(header))) return Number(header) * 1000;
+  const match = HINT.exec(body);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2]!.toLowerCase();
+  if (unit === 'ms' || unit.startsWith('milli')) return value;
+  if (unit === 'm' || unit.startsWith('min')) return value * 60_000;
+  return value * 1000;
+}
+
+/**
+ * The seed architecture's retry behaviour (LangChain's AsyncCaller defaults: 6 retries,
+ * p-retry backoff of 1 s x 2^n x random 1-2, at least any retry hint the provider gives, no
+ * retry of 4xx other than 408/429, quota errors final), reproduced at the HTTP layer on a
+ * scaled clock. It exists only so that `--admission off` under `--time-scale F` waits F times
+ * its nominal backoff, like every other duration of the run; at F = 1 the server uses
+ * LangChain's own AsyncCaller instead.
+ */
+export function createLangChainDefaultRetryFetch(inner: Fetch, options: LangChainRetryOptions): Fetch {
+  const maxRetries = options.maxRetries ?? 6;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  return async (input, init) => {
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await inner(input, init);
+      } catch (error) {
+        failure = error;
+        if (init?.signal?.aborted) throw error;
+      }
+      if (response && (response.ok || NO_RETRY.has(response.status))) return response;
+      let retryAfter: number | undefined;
+      if (response) {
+        const body = await response.clone().text();
+        if (response.status === 429 && /insufficient_quota/.test(body)) return response;
+        retryAfter = hintMs(response, body);
+      }
+      if (attempt > maxRetries) {
+        if (response) return response;
+        throw failure;
+      }
+      const backoff = Math.round((random() + 1) * 1000 * 2 ** (attempt - 1)) * options.timeScale;
+      const context = currentRunContext();
+      if (context) context.usage.retries += 1;
+      await sleep(clock, Math.max(backoff, retryAfter ?? 0), init?.signal ?? undefined);
+    }
+  };
+}

@@ -1,0 +1,49 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { emptyUsage, type RunUsage } from './run-usage.js';
+
+/**
+ * What the LLM layer needs to know about the run that makes a call, without the agent having
+ * to thread it through LangChain: which customer (fair share), by when the message must be
+ * answered (deadline), whether the message already holds budget (priority), and where to
+ * record usage. Carried by AsyncLocalStorage, which follows every await of the run.
+ */
+export interface RunContext {
+  readonly runId: string;
+  readonly threadId: string;
+  readonly customerId: string;
+  /** Epoch milliseconds (real clock) by which the message should be answered. */
+  readonly deadlineAt: number;
+  readonly signal: AbortSignal | undefined;
+  /** LLM calls this message has already started: 0 means the call opens a new message. */
+  llmCallsStarted: number;
+  usage: RunUsage;
+}
+
+const storage = new AsyncLocalStorage<RunContext>();
+
+export function createRunContext(init: {
+  runId: string;
+  threadId: string;
+  customerId: string;
+  deadlineAt: number;
+  model: string;
+  signal?: AbortSignal;
+}): RunContext {
+  return {
+    runId: init.runId,
+    threadId: init.threadId,
+    customerId: init.customerId,
+    deadlineAt: init.deadlineAt,
+    signal: init.signal,
+    llmCallsStarted: 0,
+    usage: emptyUsage(init.model),
+  };
+}
+
+export function withRunContext<T>(context: RunContext, fn: () => Promise<T>): Promise<T> {
+  return storage.run(context, fn);
+}
+
+export function currentRunContext(): RunContext | undefined {
+  return storage.getStore();
+}

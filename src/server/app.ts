@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { AgentGraph } from '../agent/graph.js';
+import type { BookingService } from '../booking/booking-service.js';
+import { AuthError, type Authenticator, type Principal } from './auth.js';
+import { installErrorHandling } from './http-errors.js';
+import { registerAgentRoutes } from './routes/agent-routes.js';
+import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
+import { registerOwnerRoutes } from './routes/owner-routes.js';
+import type { RunExecutor } from './run-executor.js';
+import type { ThreadRegistry } from './thread-registry.js';
+
+export interface AppDeps {
+  graph: AgentGraph;
+  registry: ThreadRegistry;
+  executor: RunExecutor;
+  bookings: BookingService;
+  authenticator: Authenticator;
+  ops: OpsDeps;
+  bodyLimitBytes: number;
+  maxMessageChars: number;
+  logLevel?: string;
+}
+
+/** Routes that answer without a key: probes, and the public catalogue. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability']);
+const ADMIN_ROUTES = new Set(['/stats', '/stats/reset']);
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: deps.bodyLimitBytes,
+    logger: { level: deps.logLevel ?? 'warn' },
+    // Runs can last minutes under load; the run timeout, not the socket, decides.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  app.addHook('onRequest', async (request) => {
+    const path = request.routeOptions.url ?? request.url;
+    if (PUBLIC_ROUTES.has(path)) return;
+    const principal = deps.authenticator.authenticate(request.headers);
+    if (ADMIN_ROUTES.has(path) && !principal.admin) throw new AuthError('FORBIDDEN', 'this route needs an admin key');
+    principals.set(request, principal);
+  });
+  const principalOf = (request: FastifyRequest): Principal => {
+    const principal = principals.get(request);
+    if (!principal) throw new AuthError('UNAUTHENTICATED', 'missing x-api-key header');
+    return principal;
+  };
+
+  registerAgentRoutes(app, { graph: deps.graph, registry: deps.registry, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
+  registerOwnerRoutes(app, { bookings: deps.bookings, principalOf });
+  registerOpsRoutes(app, deps.ops);
+  return app;
+}

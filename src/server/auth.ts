@@ -1,0 +1,61 @@
+import { ConciergeError } from '../shared/errors.js';
+
+export interface Principal {
+  customerId: string;
+  admin: boolean;
+}
+
+export class AuthError extends ConciergeError {
+  constructor(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string) {
+    super(code, message, { status: code === 'UNAUTHENTICATED' ? 401 : 403 });
+  }
+}
+
+export interface AuthOptions {
+  apiKeys: ReadonlyMap<string, string>;
+  adminKeys: ReadonlySet<string>;
+  host: string;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** A customer id a dev-mode caller may choose for itself: short, no spaces or odd characters. */
+const DEV_CUSTOMER = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/**
+ * Who is calling. Keys map to customers; admin keys may use the owner's API. Dev mode (no keys
+ * at all, loopback only) lets each caller name itself with `x-customer-id`, so a load test on
+ * one machine can give every simulated user its own customer.
+ */
+export function createAuthenticator(options: AuthOptions) {
+  const devMode = options.apiKeys.size === 0 && options.adminKeys.size === 0;
+  if (devMode && !isLoopbackHost(options.host)) {
+    throw new ConciergeError(
+      'AUTH_REQUIRED',
+      `no API keys are configured, so the server may only listen on a loopback address (got ${options.host}); set CONCIERGE_API_KEYS and CONCIERGE_ADMIN_KEYS`,
+      { status: 500 },
+    );
+  }
+  return {
+    devMode,
+    authenticate(headers: Record<string, string | string[] | undefined>): Principal {
+      if (devMode) {
+        const named = headers['x-customer-id'];
+        const customerId = typeof named === 'string' && DEV_CUSTOMER.test(named) ? named : 'dev';
+        return { customerId, admin: true };
+      }
+      const key = headers['x-api-key'];
+      if (typeof key !== 'string' || key.length === 0) throw new AuthError('UNAUTHENTICATED', 'missing x-api-key header');
+      if (options.adminKeys.has(key)) return { customerId: `admin:${key.slice(0, 4)}`, admin: true };
+      const customerId = options.apiKeys.get(key);
+      if (!customerId) throw new AuthError('UNAUTHENTICATED', 'unknown API key');
+      return { customerId, admin: false };
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,191 @@
+import type { BaseMessage } from '@langchain/core/messages';
+import type { AgentGraph } from '../agent/graph.js';
+import type { MultitaskStrategy, ThreadLocks } from '../agent/thread-lock.js';
+import { createRunContext, withRunContext } from '../llm/run-context.js';
+import { withCost, type RunUsage } from '../llm/run-usage.js';
+import type { ConciergeError } from '../shared/errors.js';
+import { toWireMessage, toWireValues } from './message-format.js';
+import { classifyRunError } from './run-errors.js';
+import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
+
+/** Stream modes a client may ask for, as the LangGraph API names them. */
+export const STREAM_MODES = ['values', 'updates', 'messages', 'messages-tuple', 'custom'] as const;
+export type StreamMode = (typeof STREAM_MODES)[number];
+
+export interface RunExecutorOptions {
+  graph: AgentGraph;
+  registry: ThreadRegistry;
+  locks: ThreadLocks;
+  model: string;
+  /** Real milliseconds a run may take before it is aborted. */
+  runTimeoutMs: number;
+  /** Real milliseconds within which a message should be answered; admission sheds beyond it. */
+  messageDeadlineMs: number;
+  recursionLimit: number;
+}
+
+export interface RunInput {
+  thread: ThreadRecord;
+  customerId: string;
+  assistantId: string;
+  messages: Array<{ role: string; content: string; id?: string | undefined }>;
+  metadata: Record<string, unknown>;
+  multitaskStrategy: MultitaskStrategy;
+  /** Present when the client streams: the modes it asked for and where events go. */
+  stream?: { modes: StreamMode[]; send: (event: string, data: unknown) => void };
+  /** Abort while waiting for the thread lock (the client went away). */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  run: RunRecord;
+  values: Record<string, unknown>;
+  usage: { run: RunUsage; thread: RunUsage };
+  error: ConciergeError | undefined;
+}
+
+/**
+ * Executes runs: one at a time per thread, each with a deadline, a timeout and a usage record.
+ * The run's identity and deadline travel to the LLM layer in the run context; the customer's
+ * identity travels to the tools in the run's config, where the model cannot write it.
+ */
+export class RunExecutor {
+  readonly #options: RunExecutorOptions;
+  readonly #running = new Map<string, Promise<RunOutcome>>();
+
+  constructor(options: RunExecutorOptions) {
+    this.#options = options;
+  }
+
+  /** Take the thread's lock and start the run; resolves once it has started. */
+  async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
+    const { registry, locks } = this.#options;
+    const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
+    let run: RunRecord;
+    try {
+      run = await registry.createRun({
+        threadId: input.thread.thread_id,
+        assistantId: input.assistantId,
+        metadata: input.metadata,
+        multitaskStrategy: input.multitaskStrategy,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const done = this.#execute(run, input).finally(() => {
+      release();
+      this.#running.delete(run.run_id);
+    });
+    this.#running.set(run.run_id, done);
+    return { run, done };
+  }
+
+  /** The outcome of a run still executing in this process, if any. */
+  join(runId: string): Promise<RunOutcome> | undefined {
+    return this.#running.get(runId);
+  }
+
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  /** Wait for every run in progress to finish (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
+  }
+
+  async #execute(run: RunRecord, input: RunInput): Promise<RunOutcome> {
+    const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
+    const threadId = input.thread.thread_id;
+    await registry.markRunRunning(run.run_id);
+    await registry.setThreadStatus(threadId, 'busy');
+    input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`run timed out after ${runTimeoutMs} ms`));
+    }, runTimeoutMs);
+    const context = createRunContext({
+      runId: run.run_id,
+      threadId,
+      customerId: input.customerId,
+      deadlineAt: Date.now() + messageDeadlineMs,
+      model,
+      signal: controller.signal,
+    });
+    const config = {
+      configurable: { thread_id: threadId, customer_id: input.customerId, run_id: run.run_id },
+      recursionLimit,
+      signal: controller.signal,
+    };
+    const graphInput = { messages: input.messages.map((m) => ({ role: m.role, content: m.content, ...(m.id ? { id: m.id } : {}) })) };
+
+    let error: ConciergeError | undefined;
+    let values: Record<string, unknown> = {};
+    try {
+      values = await withRunContext(context, async () => {
+        if (!input.stream) return toWireValues(await graph.invoke(graphInput, config));
+        await this.#stream(graphInput, config, input.stream);
+        return toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
+      });
+    } catch (caught) {
+      error = classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs });
+      values = toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const usage = withCost(context.usage);
+    const status = error ? (error.code === 'RUN_TIMEOUT' ? 'timeout' : 'error') : 'success';
+    const thread = await registry.finishRun(run.run_id, { status, usage, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
+    const outcome: RunOutcome = {
+      run: { ...run, status, usage, error: error ? { code: error.code, message: error.message } : null },
+      values,
+      usage: { run: usage, thread: thread.usage },
+      error,
+    };
+    if (input.stream) {
+      if (error) input.stream.send('error', { error: error.code, message: error.message });
+      else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
+    }
+    return outcome;
+  }
+
+  async #stream(graphInput: unknown, config: Record<string, unknown>, stream: NonNullable<RunInput['stream']>): Promise<void> {
+    const { graph } = this.#options;
+    const wantsMessages = stream.modes.includes('messages') || stream.modes.includes('messages-tuple');
+    const graphModes = [...new Set(stream.modes.map((m) => (m === 'messages-tuple' ? 'messages' : m)))];
+    if (!graphModes.includes('values')) graphModes.push('values');
+    // The last `values` event is held back and sent at the end with the run's usage.
+    const partials = new Map<string, BaseMessage>();
+    const iterator = await graph.stream(graphInput as never, { ...config, streamMode: graphModes as never });
+    let pendingValues: unknown;
+    for await (const item of iterator as AsyncIterable<[string, unknown]>) {
+      const [mode, chunk] = item;
+      if (mode === 'values') {
+        if (pendingValues !== undefined && stream.modes.includes('values')) stream.send('values', toWireValues(pendingValues));
+        pendingValues = chunk;
+      } else if (mode === 'updates') {
+        const update: Record<string, unknown> = {};
+        for (const [node, value] of Object.entries(chunk as Record<string, unknown>)) update[node] = toWireValues(value);
+        stream.send('updates', update);
+      } else if (mode === 'messages' && wantsMessages) {
+        const [message, metadata] = chunk as [BaseMessage, Record<string, unknown>];
+        if (stream.modes.includes('messages-tuple')) stream.send('messages', [toWireMessage(message), metadata]);
+        if (stream.modes.includes('messages')) {
+          const id = message.id ?? 'unknown';
+          const previous = partials.get(id);
+          if (!previous) stream.send('messages/metadata', { [id]: { metadata } });
+          const merged = previous && 'concat' in previous ? (previous as unknown as { concat(m: BaseMessage): BaseMessage }).concat(message) : message;
+          partials.set(id, merged);
+          stream.send('messages/partial', [toWireMessage(merged)]);
+        }
+      } else if (mode === 'custom' && stream.modes.includes('custom')) {
+        stream.send('custom', chunk);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { FastifyReply } from 'fastify';
+
+/**
+ * Server-sent events on a hijacked reply. Events sent before `open` are buffered, so a run can
+ * start (and emit its metadata) before the response headers are written. Writes after the
+ * client has gone are dropped: the run itself goes on and is recorded.
+ */
+export class SseWriter {
+  readonly #reply: FastifyReply;
+  #buffer: string[] | undefined = [];
+  #closed = false;
+
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+
+  open(headers: Record<string, string>): void {
+    this.#reply.hijack();
+    const raw = this.#reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+    raw.on('close', () => {
+      this.#closed = true;
+    });
+    for (const frame of this.#buffer ?? []) raw.write(frame);
+    this.#buffer = undefined;
+  }
+
+  send = (event: string, data: unknown): void => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (this.#buffer) this.#buffer.push(frame);
+    else if (!this.#closed) this.#reply.raw.write(frame);
+  };
+
+  end(): void {
+    if (this.#buffer) return;
+    if (!this.#closed) this.#reply.raw.end();
+  }
+}

@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import type { BookingService } from '../booking/booking-service.js';
+import { openBookingService } from '../booking/open-booking-service.js';
+import { createBookingTools } from '../agent/booking-tools.js';
+import { createChatModel } from '../agent/chat-model.js';
+import { createAgentGraph, type AgentGraph } from '../agent/graph.js';
+import { buildSystemPrompt } from '../agent/system-prompt.js';
+import { ThreadLocks } from '../agent/thread-lock.js';
+import type { ServeSettings } from '../config/serve-settings.js';
+import { createMeteredFetch } from '../llm/metered-fetch.js';
+import { startSimServer, type SimServer } from '../sim/sim-server.js';
+import { buildApp } from './app.js';
+import { createAuthenticator } from './auth.js';
+import { EventLoopLag } from './event-loop-lag.js';
+import { RunExecutor } from './run-executor.js';
+import { openSqliteThreadRegistry } from './thread-registry.js';
+
+export interface RunningServer {
+  url: string;
+  /** Where the LLM calls go, and whether that is the built-in simulator. */
+  llm: { baseURL: string; embeddedSimulator: boolean };
+  devMode: boolean;
+  bookings: BookingService;
+  /** The compiled agent, for benchmarks that compare it with the HTTP path. */
+  graph: AgentGraph;
+  /** Stop taking requests, finish the runs in progress, then close everything. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  /** Lines for the operator (where the LLM is, dev-mode warning). */
+  log?: (line: string) => void;
+  logLevel?: string;
+  now?: () => Date;
+}
+
+/** The composition root of `concierge serve`: every part is built here and nowhere else. */
+export async function startServer(settings: ServeSettings, options: StartServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? (() => new Date());
+  const authenticator = createAuthenticator({ apiKeys: settings.apiKeys, adminKeys: settings.adminKeys, host: settings.host });
+  if (authenticator.devMode) {
+    log('WARNING: dev mode: no API keys are configured. Every caller is trusted, may name itself with x-customer-id, and is an admin. Loopback only.');
+  }
+
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  try {
+    let sim: SimServer | undefined;
+    let baseURL = settings.openaiBaseUrl;
+    if (!settings.openaiApiKey && !settings.openaiBaseUrl) {
+      sim = await startSimServer({
+        port: 0,
+        timeScale: settings.timeScale,
+        ...(settings.simPreset ? { preset: settings.simPreset as never } : {}),
+        ...(settings.simLatency ? { latency: settings.simLatency as never } : {}),
+      });
+      closers.push(() => sim!.close());
+      baseURL = `${sim.url}/v1`;
+      log(`LLM: no OPENAI_API_KEY or OPENAI_BASE_URL set, so the built-in simulator answers (${baseURL}).`);
+    } else {
+      log(`LLM: ${settings.model} at ${baseURL ?? 'https://api.openai.com/v1'}.`);
+    }
+
+    if (settings.db !== ':memory:') mkdirSync(dirname(settings.db), { recursive: true });
+    const bookings = await openBookingService({ database: settings.db, ...(settings.business ? { businessFile: settings.business } : {}) });
+    closers.push(() => bookings.close());
+    const registry = openSqliteThreadRegistry({ path: settings.db, model: settings.model, now });
+    closers.push(() => registry.close());
+    const checkpointer = SqliteSaver.fromConnString(settings.db);
+    closers.push(async () => {
+      (checkpointer as unknown as { db: { close(): void } }).db.close();
+    });
+
+    const model = createChatModel({
+      model: settings.model,
+      baseURL: baseURL ?? 'https://api.openai.com/v1',
+      apiKey: settings.openaiApiKey ?? 'sim-key',
+      maxCompletionTokens: settings.maxCompletionTokens,
+      temperature: settings.temperature,
+      fetch: createMeteredFetch(),
+      maxRetries: undefined,
+      timeoutMs: settings.llmTimeoutMs * settings.timeScale,
+    });
+    const graph = createAgentGraph({
+      model,
+      tools: createBookingTools(bookings),
+      checkpointer,
+      systemPrompt: () => buildSystemPrompt(bookings.business, now()),
+      historyMessages: settings.historyMessages,
+    });
+    const locks = new ThreadLocks();
+    const executor = new RunExecutor({
+      graph,
+      registry,
+      locks,
+      model: settings.model,
+      runTimeoutMs: settings.runTimeoutMs * settings.timeScale,
+      messageDeadlineMs: settings.runTimeoutMs * settings.timeScale,
+      recursionLimit: settings.recursionLimit,
+    });
+
+    const lag = new EventLoopLag();
+    closers.push(async () => lag.stop());
+    let shuttingDown = false;
+    const counters = { startedAt: now().toISOString() };
+    const app = buildApp({
+      graph,
+      registry,
+      executor,
+      bookings,
+      authenticator,
+      bodyLimitBytes: settings.bodyLimitBytes,
+      maxMessageChars: settings.maxMessageChars,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      ops: {
+        isShuttingDown: () => shuttingDown,
+        readiness: async () => ({ database: (await bookings.listAll({ limit: 1 }).then(() => true).catch(() => false)), llm: true }),
+        stats: () => ({
+          ...counters,
+          runsInProgress: executor.inFlight,
+          threadsLocked: locks.heldCount,
+          eventLoopLag: lag.snapshot(),
+          memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+          ...(sim ? { simulator: sim.stats() } : {}),
+        }),
+        resetStats: () => lag.reset(),
+      },
+    });
+    await app.listen({ host: settings.host, port: settings.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+
+    return {
+      url: `http://${host}:${port}`,
+      llm: { baseURL: baseURL ?? 'https://api.openai.com/v1', embeddedSimulator: sim !== undefined },
+      devMode: authenticator.devMode,
+      bookings,
+      graph,
+      async close() {
+        shuttingDown = true;
+        // Stop accepting connections, let in-flight runs finish (bounded), then close stores.
+        const closing = app.close();
+        await Promise.race([executor.drain(), new Promise((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref())]);
+        await closing;
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serveSettingSources, serveSettingsSchema, type ServeSettings } from '../../src/config/serve-settings.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  settings: ServeSettings;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real server on port 0 with its own database in a temporary folder and the embedded
+ * simulator with latency off, so tests exercise the whole stack quickly.
+ */
+export async function startTestServer(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'concierge-test-'));
+  const settings = resolveSettings(serveSettingsSchema, serveSettingSources, {
+    flags: { port: 0, db: join(dir, 'concierge.db'), simLatency: 'off', ...flags },
+    env,
+  });
+  const server = await startServer(settings, { logLevel: 'silent' });
+  return Object.assign(server, {
+    dir,
+    settings,
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** The first open day at least `daysAhead` days from now with a free slot of `service` at `time`. */
+export async function findOpenDate(url: string, service: string, time: string, daysAhead = 2): Promise<string> {
+  const from = new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.now() + (daysAhead + 14) * 86_400_000).toISOString().slice(0, 10);
+  const response = await fetch(`${url}/v1/availability?service=${encodeURIComponent(service)}&from=${from}&to=${to}`);
+  const body = (await response.json()) as { slots: Array<{ date: string; time: string }> };
+  const slot = body.slots.find((s) => s.time === time);
+  if (!slot) throw new Error(`no free ${service} slot at ${time} between ${from} and ${to}`);
+  return slot.date;
+}
