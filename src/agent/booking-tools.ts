@@ -93,11 +93,8 @@ export function createBookingTools(bookings: BookingService): StructuredToolInte
         // One key per thread and slot: a run retried by the client (the SDK retries POSTs on
         // 429/5xx) replays the first booking instead of making a second one.
         const key = `agent:${threadId}:${args.service.toLowerCase()}:${args.date}T${args.time}`;
-        let result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
-        if (result.replayed && result.booking.status === 'cancelled') {
-          // The earlier booking of this slot was cancelled since: this is a new request.
-          result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: `${key}:after:${result.booking.code}` });
-        }
+        // Cancelling or moving a booking frees its key, so booking that slot again later works.
+        const result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
         return { ok: true, booking: bookingView(result.booking) };
       }),
     {

@@ -3,9 +3,21 @@ export interface PromptBusiness {
   timeZone: string;
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one, and the prompt is built for
+// every LLM call, so one formatter per time zone is kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /** The calendar date and weekday of an instant in a time zone, e.g. `2026-11-28 (Saturday)`. */
 export function localDateLabel(now: Date, timeZone: string): { date: string; weekday: string } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'long' }).formatToParts(now);
+  const parts = formatterFor(timeZone).formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { date: `${get('year')}-${get('month')}-${get('day')}`, weekday: get('weekday') };
 }

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import hdr from 'hdr-histogram-js';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
 import { resolveSettings } from '../config/settings.js';
 import { startServer } from '../server/start-server.js';
 
 export interface ServiceBenchOptions {
-  /** Messages per mode. */
+  /** Messages per mode in the throughput phase. */
   messages: number;
+  /** Messages per mode sent one at a time, for the added-latency figure. */
+  sequential: number;
   /** Messages in flight at once. */
   concurrency: number;
   /** Idle threads created for the memory figure. */
@@ -29,6 +33,8 @@ export interface ServiceBenchResult {
   inProcess: ModeResult;
   http: ModeResult;
   ratio: number;
+  /** One message at a time: latency without queueing, so the difference is the HTTP layer's own. */
+  sequential: { inProcess: ModeResult; http: ModeResult };
   addedP50Ms: number;
   addedP99Ms: number;
   idleThreadBytes: { heap: number; rss: number; disk: number };
@@ -36,16 +42,16 @@ export interface ServiceBenchResult {
 
 const QUESTION = 'Hi! What services do you offer?';
 
-async function drive(total: number, concurrency: number, one: (i: number) => Promise<void>, progress: (done: number) => void): Promise<ModeResult> {
+async function drive(total: number, concurrency: number, one: () => Promise<void>, progress: (done: number) => void): Promise<ModeResult> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   let next = 0;
   let done = 0;
   const started = performance.now();
   const worker = async () => {
     while (next < total) {
-      const i = next++;
+      next += 1;
       const t0 = performance.now();
-      await one(i);
+      await one();
       histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
       done += 1;
       if (done % 500 === 0) progress(done);
@@ -76,15 +82,11 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
     };
     await warm();
 
-    options.progress(`in-process: ${options.messages} messages, ${options.concurrency} at a time`);
-    const inProcess = await drive(
-      options.messages,
-      options.concurrency,
-      async (i) => {
-        await graph.invoke({ messages: [{ role: 'user', content: QUESTION }] }, { configurable: { thread_id: `direct-${i}`, customer_id: `bench-${i % 100}` } });
-      },
-      (done) => options.progress(`  in-process ${done}/${options.messages}`),
-    );
+    let serial = 0;
+    const direct = async () => {
+      const i = serial++;
+      await graph.invoke({ messages: [{ role: 'user', content: QUESTION }] }, { configurable: { thread_id: `direct-${i}`, customer_id: `bench-${i % 100}` } });
+    };
 
     const post = async (path: string, body: unknown, customer: string) => {
       const response = await undiciFetch(`${server.url}${path}`, {
@@ -96,17 +98,21 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
       return (await response.json()) as Record<string, unknown>;
     };
-    options.progress(`http: ${options.messages} messages, ${options.concurrency} at a time`);
-    const http = await drive(
-      options.messages,
-      options.concurrency,
-      async (i) => {
-        const customer = `bench-${i % 100}`;
-        const thread = (await post('/threads', {}, customer)) as { thread_id: string };
-        await post(`/threads/${thread.thread_id}/runs/wait`, { assistant_id: 'concierge', input: { messages: [{ role: 'user', content: QUESTION }] } }, customer);
-      },
-      (done) => options.progress(`  http ${done}/${options.messages}`),
-    );
+    // Threads are created before the clock starts, as the in-process mode needs none: both
+    // modes then time the same thing, one message on a new thread.
+    const customer = 'bench';
+    const threads: string[] = [];
+    for (let i = 0; i < options.sequential + options.messages; i += 1) threads.push(((await post('/threads', {}, customer)) as { thread_id: string }).thread_id);
+    const overHttp = async () => {
+      await post(`/threads/${threads.pop()!}/runs/wait`, { assistant_id: 'concierge', input: { messages: [{ role: 'user', content: QUESTION }] } }, customer);
+    };
+    // Alternate the modes in each phase so that drift of a shared machine hits both alike.
+    options.progress(`sequential: ${options.sequential} messages per mode, one at a time`);
+    const seqInProcess = await drive(options.sequential, 1, direct, (done) => options.progress(`  sequential in-process ${done}`));
+    const seqHttp = await drive(options.sequential, 1, overHttp, (done) => options.progress(`  sequential http ${done}`));
+    options.progress(`throughput: ${options.messages} messages per mode, ${options.concurrency} at a time`);
+    const inProcess = await drive(options.messages, options.concurrency, direct, (done) => options.progress(`  in-process ${done}/${options.messages}`));
+    const http = await drive(options.messages, options.concurrency, overHttp, (done) => options.progress(`  http ${done}/${options.messages}`));
 
     options.progress(`idle threads: ${options.idleThreads}`);
     const idleThreadBytes = await measureIdleThreads(server.url, options.idleThreads, dispatcher, join(dir, 'bench.db'));
@@ -114,8 +120,9 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
       inProcess,
       http,
       ratio: http.messagesPerSec / inProcess.messagesPerSec,
-      addedP50Ms: http.p50Ms - inProcess.p50Ms,
-      addedP99Ms: http.p99Ms - inProcess.p99Ms,
+      sequential: { inProcess: seqInProcess, http: seqHttp },
+      addedP50Ms: seqHttp.p50Ms - seqInProcess.p50Ms,
+      addedP99Ms: seqHttp.p99Ms - seqInProcess.p99Ms,
       idleThreadBytes,
     };
   } finally {
@@ -129,8 +136,8 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
 async function measureIdleThreads(url: string, count: number, dispatcher: Agent, dbPath: string): Promise<{ heap: number; rss: number; disk: number }> {
   const { statSync } = await import('node:fs');
   const diskSize = () => ['', '-wal'].reduce((sum, suffix) => sum + (statSync(dbPath + suffix, { throwIfNoEntry: false })?.size ?? 0), 0);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  const gc = exposeGc();
+  gc();
   const before = { heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss, disk: diskSize() };
   for (let i = 0; i < count; i += 1) {
     const customer = `idle-${i}`;
@@ -138,7 +145,13 @@ async function measureIdleThreads(url: string, count: number, dispatcher: Agent,
     const thread = (await (await undiciFetch(`${url}/threads`, { method: 'POST', headers, body: '{}', dispatcher })).json()) as { thread_id: string };
     await (await undiciFetch(`${url}/threads/${thread.thread_id}/runs/wait`, { method: 'POST', headers, body: JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content: QUESTION }] } }), dispatcher })).text();
   }
-  gc?.();
+  gc();
   const after = { heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss, disk: diskSize() };
   return { heap: (after.heap - before.heap) / count, rss: (after.rss - before.rss) / count, disk: (after.disk - before.disk) / count };
+}
+
+/** A full garbage collection, so that heap figures measure what is retained, not garbage. */
+function exposeGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }

@@ -7,6 +7,7 @@ import { runAction } from './run-action.js';
 
 const schema = z.object({
   messages: field.positiveInt().default(3000),
+  sequential: field.positiveInt().default(300),
   concurrency: field.positiveInt().max(1000).default(32),
   idleThreads: field.positiveInt().default(1000),
 });
@@ -16,17 +17,22 @@ export function registerServiceBench(bench: Command): void {
     .command('service')
     .description('Messages/s through the HTTP service vs the same graph in-process (simulator latency off), and memory per idle thread.')
     .option('--messages <n>', 'messages per mode (default 3000)')
+    .option('--sequential <n>', 'messages per mode sent one at a time, for added latency (default 300)')
     .option('--concurrency <n>', 'messages in flight (default 32)')
     .option('--idle-threads <n>', 'threads created for the memory figure (default 1000)')
     .action(
       runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, { messages: { flag: '--messages' }, concurrency: { flag: '--concurrency' }, idleThreads: { flag: '--idle-threads' } }, { flags });
+        const options = resolveSettings(schema, { messages: { flag: '--messages' }, sequential: { flag: '--sequential' }, concurrency: { flag: '--concurrency' }, idleThreads: { flag: '--idle-threads' } }, { flags });
         const progress = createProgress();
         const result = await runServiceBench({ ...options, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
         progress.done();
-        const row = (name: string, r: typeof result.http) => `${name.padEnd(12)} ${r.messagesPerSec.toFixed(1).padStart(9)} msg/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
+        const row = (name: string, r: typeof result.http) => `  ${name.padEnd(12)} ${r.messagesPerSec.toFixed(1).padStart(9)} msg/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
         const lines = [
           `service bench: ${options.messages} messages per mode, ${options.concurrency} in flight, simulator latency off`,
+          'one at a time (added latency):',
+          row('in-process', result.sequential.inProcess),
+          row('http', result.sequential.http),
+          `${options.concurrency} in flight (throughput):`,
           row('in-process', result.inProcess),
           row('http', result.http),
           `http / in-process throughput: ${result.ratio.toFixed(3)} (target >= 0.7)`,

@@ -35,6 +35,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app);
+  // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
+  app.addHook('onSend', async (_request, reply) => {
+    if (deps.ops.isShuttingDown()) void reply.header('connection', 'close');
+  });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
   app.addHook('onRequest', async (request) => {

@@ -98,8 +98,6 @@ export class RunExecutor {
   async #execute(run: RunRecord, input: RunInput): Promise<RunOutcome> {
     const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
     const threadId = input.thread.thread_id;
-    await registry.markRunRunning(run.run_id);
-    await registry.setThreadStatus(threadId, 'busy');
     input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
 
     const controller = new AbortController();

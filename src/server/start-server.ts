@@ -147,6 +147,9 @@ export async function startServer(settings: ServeSettings, options: StartServerO
         // Stop accepting connections, let in-flight runs finish (bounded), then close stores.
         const closing = app.close();
         await Promise.race([executor.drain(), new Promise((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref())]);
+        // Keep-alive connections whose last response has gone out would otherwise hold the
+        // server open until their idle timeout.
+        app.server.closeIdleConnections();
         await closing;
         await closeAll();
       },

@@ -35,13 +35,12 @@ export interface RunRecord {
 export interface ThreadRegistry {
   createThread(input: { threadId?: string; customerId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
   getThread(threadId: string): Promise<ThreadRecord | undefined>;
-  setThreadStatus(threadId: string, status: ThreadRecord['status']): Promise<void>;
+  /** Record a run as running and its thread as busy, in one transaction. */
   createRun(input: { threadId: string; assistantId: string; metadata: Record<string, unknown>; multitaskStrategy: string }): Promise<RunRecord>;
   getRun(threadId: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
   /** Mark a run finished and add its usage to the thread's total, in one transaction. */
   finishRun(runId: string, outcome: { status: RunStatus; usage: RunUsage; error?: { code: string; message: string } }): Promise<ThreadRecord>;
-  markRunRunning(runId: string): Promise<void>;
   /** Runs left `running` by a process that died are marked interrupted at start. */
   recoverInterruptedRuns(): Promise<number>;
   close(): Promise<void>;
@@ -128,14 +127,13 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
     'INSERT INTO agent_threads (thread_id, customer_id, created_at, updated_at, metadata, status, usage) VALUES (@thread_id, @customer_id, @created_at, @updated_at, @metadata, @status, @usage)',
   );
   const selectThread = db.prepare('SELECT * FROM agent_threads WHERE thread_id = ?');
-  const updateThreadStatus = db.prepare('UPDATE agent_threads SET status = ?, updated_at = ? WHERE thread_id = ?');
+  const updateThreadStatus = db.prepare("UPDATE agent_threads SET status = 'busy', updated_at = ? WHERE thread_id = ?");
   const insertRun = db.prepare(
     'INSERT INTO agent_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy) VALUES (@run_id, @thread_id, @assistant_id, @created_at, @updated_at, @status, @metadata, @multitask_strategy)',
   );
   const selectRun = db.prepare('SELECT * FROM agent_runs WHERE thread_id = ? AND run_id = ?');
   const selectRunById = db.prepare('SELECT * FROM agent_runs WHERE run_id = ?');
   const selectRuns = db.prepare('SELECT * FROM agent_runs WHERE thread_id = ? ORDER BY created_at DESC LIMIT ? OFFSET ?');
-  const updateRunStatus = db.prepare('UPDATE agent_runs SET status = ?, updated_at = ? WHERE run_id = ?');
   const updateRunFinish = db.prepare('UPDATE agent_runs SET status = ?, updated_at = ?, usage = ?, error = ? WHERE run_id = ?');
   const updateThreadUsage = db.prepare('UPDATE agent_threads SET usage = ?, status = ?, updated_at = ? WHERE thread_id = ?');
   const interruptRuns = db.prepare("UPDATE agent_runs SET status = 'interrupted', updated_at = ? WHERE status IN ('pending', 'running')");
@@ -172,9 +170,6 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
       const row = selectThread.get(threadId) as ThreadRow | undefined;
       return row ? toThread(row) : undefined;
     },
-    async setThreadStatus(threadId, status) {
-      updateThreadStatus.run(status, now(), threadId);
-    },
     async createRun(input) {
       const at = now();
       const row: RunRow = {
@@ -183,13 +178,16 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
         assistant_id: input.assistantId,
         created_at: at,
         updated_at: at,
-        status: 'pending',
+        status: 'running',
         metadata: JSON.stringify(input.metadata),
         multitask_strategy: input.multitaskStrategy,
         usage: null,
         error: null,
       };
-      insertRun.run(row);
+      db.transaction(() => {
+        insertRun.run(row);
+        updateThreadStatus.run(at, input.threadId);
+      }).immediate();
       return toRun(row);
     },
     async getRun(threadId, runId) {
@@ -198,9 +196,6 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
     },
     async listRuns(threadId, limit, offset) {
       return (selectRuns.all(threadId, limit, offset) as RunRow[]).map(toRun);
-    },
-    async markRunRunning(runId) {
-      updateRunStatus.run('running', now(), runId);
     },
     async finishRun(runId, outcome) {
       return finish.immediate(runId, outcome);

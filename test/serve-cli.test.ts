@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, spawnCliServer } from './helpers/spawn-cli.js';
+
+describe('concierge serve (the command)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concierge-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one listening line, says the simulator answers, and finishes a run in progress on SIGTERM', async () => {
+    const server = await spawnCliServer(['serve', '--port', '0', '--db', join(dir, 'a.db')], { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
+    expect(server.stdout().trim().split('\n')).toEqual([expect.stringMatching(/^concierge listening on http:\/\/127\.0\.0\.1:\d+$/)]);
+    expect(server.stderr()).toContain('built-in simulator');
+    expect(server.stderr()).toContain('dev mode');
+
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+
+    const thread = (await (await fetch(`${server.url}/threads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { thread_id: string };
+    // With the default latency profile a two-call run takes about a second or more.
+    const run = fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content: 'What services do you offer?' }] } }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGTERM');
+    const response = await run;
+    expect(response.status).toBe(200);
+    const values = (await response.json()) as { messages: unknown[] };
+    expect(values.messages.length).toBeGreaterThanOrEqual(4);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('rejects a bad setting with its name and exit code 2', () => {
+    const result = spawnSync(process.execPath, [BIN, 'serve', '--port', 'abc'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--port (CONCIERGE_PORT)');
+    const env = spawnSync(process.execPath, [BIN, 'serve'], { encoding: 'utf8', env: { ...process.env, CONCIERGE_MAX_COMPLETION_TOKENS: '-5' } });
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain('CONCIERGE_MAX_COMPLETION_TOKENS');
+  });
+
+  it('refuses to serve without keys on a public interface', () => {
+    const result = spawnSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'b.db')], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('AUTH_REQUIRED');
+  });
+});
