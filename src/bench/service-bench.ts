@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
 import { resolveSettings } from '../config/settings.js';
+import { admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
 import { startServer } from '../server/start-server.js';
 
 export interface ServiceBenchOptions {
@@ -73,7 +74,8 @@ async function drive(total: number, concurrency: number, one: () => Promise<void
 export async function runServiceBench(options: ServiceBenchOptions): Promise<ServiceBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
   const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0, db: join(dir, 'bench.db'), simLatency: 'off' }, env: {} });
-  const server = await startServer(settings);
+  const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {}, env: {} });
+  const server = await startServer(settings, admission);
   const dispatcher = new Agent({ connections: options.concurrency * 2, pipelining: 1 });
   try {
     const graph = server.graph;

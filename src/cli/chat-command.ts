@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
 import { field, resolveSettings } from '../config/settings.js';
+import { admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
 import { runAction } from './run-action.js';
 
@@ -32,7 +33,8 @@ export function registerChatCommand(program: Command): void {
         let url = settings.url;
         if (!url) {
           const serveSettings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0 } });
-          embedded = await startServer(serveSettings, { log: (line) => process.stderr.write(`${line}\n`) });
+          const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {} });
+          embedded = await startServer(serveSettings, admission, { log: (line) => process.stderr.write(`${line}\n`) });
           url = embedded.url;
           process.stderr.write(`embedded server on ${url}\n`);
         }

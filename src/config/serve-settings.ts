@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { field, type SettingSources } from './settings.js';
 
+/**
+ * The server's own settings. The LLM-call settings (admission control, budgets, retries,
+ * max completion tokens, LLM timeout) live in src/llm/admission-settings.ts; `serve` reads
+ * both from the same flags and environment.
+ */
+
 /** `key1=customer-1,key2=customer-2` */
 const apiKeyList = z
   .string()
@@ -29,12 +35,10 @@ export const serveSettingsSchema = z.object({
   openaiApiKey: z.string().min(1).optional(),
   openaiBaseUrl: field.url().optional(),
   model: z.string().min(1, 'must name a model').default('gpt-4o-mini'),
-  maxCompletionTokens: field.positiveInt().max(16384, 'must be at most 16384').default(256),
   temperature: z.coerce.number({ error: 'must be a number' }).min(0, 'must be between 0 and 2').max(2, 'must be between 0 and 2').default(0.2),
   historyMessages: field.positiveInt().min(4, 'must be at least 4').default(24),
   recursionLimit: field.positiveInt().min(4, 'must be at least 4').default(16),
   runTimeoutMs: field.positiveInt().default(300_000),
-  llmTimeoutMs: field.positiveInt().default(60_000),
   bodyLimitBytes: field.positiveInt().default(64 * 1024),
   maxMessageChars: field.positiveInt().default(4000),
   shutdownGraceMs: field.positiveInt().default(30_000),
@@ -55,12 +59,10 @@ export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSch
   openaiApiKey: { flag: '--openai-api-key', env: 'OPENAI_API_KEY' },
   openaiBaseUrl: { flag: '--openai-base-url', env: 'OPENAI_BASE_URL' },
   model: { flag: '--model', env: 'CONCIERGE_MODEL' },
-  maxCompletionTokens: { flag: '--max-completion-tokens', env: 'CONCIERGE_MAX_COMPLETION_TOKENS' },
   temperature: { flag: '--temperature', env: 'CONCIERGE_TEMPERATURE' },
   historyMessages: { flag: '--history-messages', env: 'CONCIERGE_HISTORY_MESSAGES' },
   recursionLimit: { flag: '--recursion-limit', env: 'CONCIERGE_RECURSION_LIMIT' },
   runTimeoutMs: { flag: '--run-timeout-ms', env: 'CONCIERGE_RUN_TIMEOUT_MS' },
-  llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS' },
   bodyLimitBytes: { flag: '--body-limit-bytes', env: 'CONCIERGE_BODY_LIMIT_BYTES' },
   maxMessageChars: { flag: '--max-message-chars', env: 'CONCIERGE_MAX_MESSAGE_CHARS' },
   shutdownGraceMs: { flag: '--shutdown-grace-ms', env: 'CONCIERGE_SHUTDOWN_GRACE_MS' },

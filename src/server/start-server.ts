@@ -9,6 +9,9 @@ import { createAgentGraph, type AgentGraph } from '../agent/graph.js';
 import { buildSystemPrompt } from '../agent/system-prompt.js';
 import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
+import { createAdmission } from '../llm/admission.js';
+import { messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
+import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
 import { createMeteredFetch } from '../llm/metered-fetch.js';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
@@ -37,7 +40,7 @@ export interface StartServerOptions {
 }
 
 /** The composition root of `concierge serve`: every part is built here and nowhere else. */
-export async function startServer(settings: ServeSettings, options: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(settings: ServeSettings, admissionSettings: AdmissionSettings, options: StartServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   const now = options.now ?? (() => new Date());
   const authenticator = createAuthenticator({ apiKeys: settings.apiKeys, adminKeys: settings.adminKeys, host: settings.host });
@@ -76,15 +79,23 @@ export async function startServer(settings: ServeSettings, options: StartServerO
       (checkpointer as unknown as { db: { close(): void } }).db.close();
     });
 
+    const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
+    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(), provider, log });
+    closers.push(() => admission.close());
+    const admissionOn = admissionSettings.admission === 'on';
+    // Admission on: the gate owns retries, so LangChain's are off. Admission off: the seed's
+    // architecture, LangChain's default retries; under a time scale they run on the scaled
+    // clock (a faithful port), so the comparison with admission on is not distorted.
+    const scaledOff = !admissionOn && settings.timeScale !== 1;
     const model = createChatModel({
       model: settings.model,
-      baseURL: baseURL ?? 'https://api.openai.com/v1',
-      apiKey: settings.openaiApiKey ?? 'sim-key',
-      maxCompletionTokens: settings.maxCompletionTokens,
+      baseURL: provider.baseURL,
+      apiKey: provider.apiKey,
+      maxCompletionTokens: admissionSettings.maxCompletionTokens,
       temperature: settings.temperature,
-      fetch: createMeteredFetch(),
-      maxRetries: undefined,
-      timeoutMs: settings.llmTimeoutMs * settings.timeScale,
+      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale }) : admission.fetch,
+      maxRetries: admissionOn || scaledOff ? 0 : undefined,
+      timeoutMs: admissionSettings.llmTimeoutMs * settings.timeScale,
     });
     const graph = createAgentGraph({
       model,
@@ -99,8 +110,8 @@ export async function startServer(settings: ServeSettings, options: StartServerO
       registry,
       locks,
       model: settings.model,
-      runTimeoutMs: settings.runTimeoutMs * settings.timeScale,
-      messageDeadlineMs: settings.runTimeoutMs * settings.timeScale,
+      runTimeoutMs: Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale,
+      messageDeadlineMs: messageDeadlineMs(admissionSettings),
       recursionLimit: settings.recursionLimit,
     });
 
@@ -125,6 +136,7 @@ export async function startServer(settings: ServeSettings, options: StartServerO
           runsInProgress: executor.inFlight,
           threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
+          admission: admission.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveSettingSources, serveSettingsSchema, type ServeSettings } from '../../src/config/serve-settings.js';
 import { resolveSettings } from '../../src/config/settings.js';
+import { admissionSettingSources, admissionSettingsSchema } from '../../src/llm/admission-settings.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 
 export interface TestServer extends RunningServer {
@@ -17,11 +18,10 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'concierge-test-'));
-  const settings = resolveSettings(serveSettingsSchema, serveSettingSources, {
-    flags: { port: 0, db: join(dir, 'concierge.db'), simLatency: 'off', ...flags },
-    env,
-  });
-  const server = await startServer(settings, { logLevel: 'silent' });
+  const allFlags = { port: 0, db: join(dir, 'concierge.db'), simLatency: 'off', ...flags };
+  const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: allFlags, env });
+  const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: allFlags, env });
+  const server = await startServer(settings, admission, { logLevel: 'silent' });
   return Object.assign(server, {
     dir,
     settings,

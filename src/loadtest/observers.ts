@@ -1,0 +1,124 @@
+import { fetch as undiciFetch } from 'undici';
+import type { AgentClient } from './agent-client.js';
+import type { ServerObservation, StageReport } from './report-types.js';
+import { EVENT_LOOP_LAG_FIELDS, firstNumericField, QUEUE_DEPTH_FIELDS, SIM_RATE_LIMITED_FIELDS, SIM_RATE_LIMITED_GROUP, SIM_REQUEST_FIELDS, sumNumericFields } from './stats-fields.js';
+
+/**
+ * Samples the servers' `GET /stats` during a stage (event-loop lag, work in progress). A
+ * server without the route (404) or that refuses it (401/403) is simply not sampled again:
+ * the report then says "not reported" instead of guessing.
+ */
+export class ServerStatsPoller {
+  readonly #clients: AgentClient[];
+  readonly #intervalMs: number;
+  readonly #unavailable = new Set<number>();
+  #timer: NodeJS.Timeout | undefined;
+  #samples = 0;
+  #maxLag: { path: string; value: number } | undefined;
+  #maxQueue: { path: string; value: number } | undefined;
+  #last: unknown = null;
+  #inFlight = false;
+
+  constructor(clients: AgentClient[], intervalMs: number) {
+    this.#clients = clients;
+    this.#intervalMs = intervalMs;
+  }
+
+  get available(): boolean {
+    return this.#unavailable.size < this.#clients.length;
+  }
+
+  /** Reset the servers' own stats windows (event-loop lag) when they allow it, then sample periodically. */
+  async start(): Promise<void> {
+    this.#samples = 0;
+    this.#maxLag = undefined;
+    this.#maxQueue = undefined;
+    this.#last = null;
+    await Promise.all(this.#clients.map((client, index) => (this.#unavailable.has(index) ? undefined : client.post('/stats/reset'))));
+    void this.sample();
+    this.#timer = setInterval(() => void this.sample(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  async sample(): Promise<void> {
+    if (this.#inFlight || !this.available) return;
+    this.#inFlight = true;
+    try {
+      await Promise.all(
+        this.#clients.map(async (client, index) => {
+          if (this.#unavailable.has(index)) return;
+          const answer = await client.getJson('/stats', 5000);
+          if (!answer || answer.status === 404 || answer.status === 401 || answer.status === 403) {
+            this.#unavailable.add(index);
+            return;
+          }
+          if (answer.status !== 200) return;
+          this.#samples++;
+          this.#last = answer.body;
+          const lag = firstNumericField(answer.body, EVENT_LOOP_LAG_FIELDS);
+          if (lag && (!this.#maxLag || lag.value > this.#maxLag.value)) this.#maxLag = lag;
+          const queue = firstNumericField(answer.body, QUEUE_DEPTH_FIELDS);
+          if (queue && (!this.#maxQueue || queue.value > this.#maxQueue.value)) this.#maxQueue = queue;
+        }),
+      );
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  async stop(): Promise<ServerObservation> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.available) await this.sample();
+    return {
+      statsAvailable: this.#samples > 0,
+      samples: this.#samples,
+      maxEventLoopLagMs: this.#maxLag?.value ?? null,
+      eventLoopLagField: this.#maxLag?.path ?? null,
+      maxQueueDepth: this.#maxQueue?.value ?? null,
+      queueDepthField: this.#maxQueue?.path ?? null,
+      last: this.#last,
+    };
+  }
+}
+
+/** The simulator's own counters: what the provider saw. Only when the simulator is ours. */
+export class SimulatorObserver {
+  readonly #baseUrl: string;
+
+  constructor(simUrl: string) {
+    this.#baseUrl = simUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+  }
+
+  /** Zero the simulator's counters (and its rate-limit buckets) so each stage starts clean. */
+  async reset(): Promise<boolean> {
+    try {
+      const response = await undiciFetch(`${this.#baseUrl}/sim/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async observe(): Promise<StageReport['provider']> {
+    try {
+      const response = await undiciFetch(`${this.#baseUrl}/sim/stats`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) return NO_PROVIDER_STATS;
+      const stats = (await response.json()) as unknown;
+      const group = sumNumericFields(stats, SIM_RATE_LIMITED_GROUP);
+      const single = group ? undefined : firstNumericField(stats, SIM_RATE_LIMITED_FIELDS);
+      return {
+        source: 'simulator',
+        rateLimited: group?.total ?? single?.value ?? null,
+        rateLimitedDetail: group ? group.parts.map((p) => `${p.path} ${p.value}`).join(', ') : (single?.path ?? null),
+        requests: firstNumericField(stats, SIM_REQUEST_FIELDS)?.value ?? null,
+        stats,
+      };
+    } catch {
+      return NO_PROVIDER_STATS;
+    }
+  }
+}
+
+export const NO_PROVIDER_STATS: StageReport['provider'] = Object.freeze({ source: 'none', rateLimited: null, rateLimitedDetail: null, requests: null, stats: null }) as StageReport['provider'];
