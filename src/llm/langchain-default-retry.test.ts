@@ -28,7 +28,7 @@ describe('LangChain default retry, on a scaled clock', () => {
         calls += 1;
         return calls <= 3 ? rateLimited(calls === 3 ? '20s' : undefined) : new Response('{}', { status: 200 });
       },
-      { timeScale: 0.1, clock, random: () => 0 },
+      { timeScale: 0.1, attemptTimeoutMs: 5000, clock, random: () => 0 },
     );
     const response = await fetch('http://x/v1/chat/completions');
     expect(response.status).toBe(200);
@@ -37,13 +37,31 @@ describe('LangChain default retry, on a scaled clock', () => {
     expect(clock.waits).toEqual([100, 200, 20_000]);
   });
 
+  it('times out each attempt on its own and retries it', async () => {
+    const clock = recordingClock();
+    let calls = 0;
+    const fetch = createLangChainDefaultRetryFetch(
+      async (_input, init) => {
+        calls += 1;
+        if (calls === 1) {
+          // The first attempt hangs until its own timeout aborts it.
+          return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+        }
+        return new Response('{}', { status: 200 });
+      },
+      { timeScale: 1, attemptTimeoutMs: 50, clock, random: () => 0 },
+    );
+    expect((await fetch('http://x')).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+
   it('gives up after 6 retries and never retries a quota error or a 400', async () => {
     const clock = recordingClock();
     let calls = 0;
     const always429 = createLangChainDefaultRetryFetch(async () => {
       calls += 1;
       return rateLimited();
-    }, { timeScale: 1, clock, random: () => 0.5 });
+    }, { timeScale: 1, attemptTimeoutMs: 5000, clock, random: () => 0.5 });
     expect((await always429('http://x')).status).toBe(429);
     expect(calls).toBe(7);
 
@@ -51,7 +69,7 @@ describe('LangChain default retry, on a scaled clock', () => {
     const quota = createLangChainDefaultRetryFetch(async () => {
       calls += 1;
       return new Response(JSON.stringify({ error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } }), { status: 429 });
-    }, { timeScale: 1, clock });
+    }, { timeScale: 1, attemptTimeoutMs: 5000, clock });
     expect((await quota('http://x')).status).toBe(429);
     expect(calls).toBe(1);
 
@@ -59,7 +77,7 @@ describe('LangChain default retry, on a scaled clock', () => {
     const bad = createLangChainDefaultRetryFetch(async () => {
       calls += 1;
       return new Response('{}', { status: 400 });
-    }, { timeScale: 1, clock });
+    }, { timeScale: 1, attemptTimeoutMs: 5000, clock });
     expect((await bad('http://x')).status).toBe(400);
     expect(calls).toBe(1);
   });

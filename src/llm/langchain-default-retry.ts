@@ -1,4 +1,3 @@
-import { currentRunContext } from './run-context.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 
 type Fetch = typeof fetch;
@@ -12,6 +11,11 @@ export interface LangChainRetryOptions {
   maxRetries?: number;
   /** Nominal durations are multiplied by this, like the simulator's clock. */
   timeScale: number;
+  /**
+   * Real ms one attempt may take. LangChain retries around the SDK call, so its timeout
+   * applies to each attempt, never to the backoff between them.
+   */
+  attemptTimeoutMs: number;
   clock?: Clock;
   random?: () => number;
 }
@@ -45,7 +49,8 @@ export function createLangChainDefaultRetryFetch(inner: Fetch, options: LangChai
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await inner(input, init);
+        const attemptSignal = AbortSignal.timeout(options.attemptTimeoutMs);
+        response = await inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, attemptSignal]) : attemptSignal });
       } catch (error) {
         failure = error;
         if (init?.signal?.aborted) throw error;
@@ -62,8 +67,6 @@ export function createLangChainDefaultRetryFetch(inner: Fetch, options: LangChai
         throw failure;
       }
       const backoff = Math.round((random() + 1) * 1000 * 2 ** (attempt - 1)) * options.timeScale;
-      const context = currentRunContext();
-      if (context) context.usage.retries += 1;
       await sleep(clock, Math.max(backoff, retryAfter ?? 0), init?.signal ?? undefined);
     }
   };

@@ -16,6 +16,8 @@ export interface RunContext {
   readonly signal: AbortSignal | undefined;
   /** LLM calls this message has already started: 0 means the call opens a new message. */
   llmCallsStarted: number;
+  /** The last provider attempt of this run failed, so the next one is a retry. */
+  lastAttemptFailed: boolean;
   usage: RunUsage;
 }
 
@@ -36,6 +38,7 @@ export function createRunContext(init: {
     deadlineAt: init.deadlineAt,
     signal: init.signal,
     llmCallsStarted: 0,
+    lastAttemptFailed: false,
     usage: emptyUsage(init.model),
   };
 }

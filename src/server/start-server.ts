@@ -87,15 +87,19 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     // architecture, LangChain's default retries; under a time scale they run on the scaled
     // clock (a faithful port), so the comparison with admission on is not distorted.
     const scaledOff = !admissionOn && settings.timeScale !== 1;
+    const llmAttemptMs = admissionSettings.llmTimeoutMs * settings.timeScale;
+    const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
     const model = createChatModel({
       model: settings.model,
       baseURL: provider.baseURL,
       apiKey: provider.apiKey,
       maxCompletionTokens: admissionSettings.maxCompletionTokens,
       temperature: settings.temperature,
-      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale }) : admission.fetch,
+      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale, attemptTimeoutMs: llmAttemptMs }) : admission.fetch,
       maxRetries: admissionOn || scaledOff ? 0 : undefined,
-      timeoutMs: admissionSettings.llmTimeoutMs * settings.timeScale,
+      // When retries happen below the SDK (the gate, or the scaled port), the SDK's timeout
+      // would also cut queueing and backoff; the layer below times each attempt instead.
+      timeoutMs: admissionOn || scaledOff ? runTimeoutMs : llmAttemptMs,
     });
     const graph = createAgentGraph({
       model,
@@ -110,7 +114,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       registry,
       locks,
       model: settings.model,
-      runTimeoutMs: Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale,
+      runTimeoutMs,
       messageDeadlineMs: messageDeadlineMs(admissionSettings),
       recursionLimit: settings.recursionLimit,
     });

@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { costUsd } from '../src/llm/pricing.js';
+import { runLoadTest } from '../src/loadtest/run-load-test.js';
+
+/**
+ * The load tester against the real thing: `concierge sim` and `concierge serve` started as
+ * child processes from the built CLI, real conversations, real usage figures.
+ */
+describe('load test against the real server and simulator', () => {
+  it('holds full-mode conversations and reports exact usage from the server', async () => {
+    const logDir = await mkdtemp(join(tmpdir(), 'lt-real-'));
+    try {
+      const report = await runLoadTest({
+        stages: [4],
+        mode: 'full',
+        baseline: true,
+        thinkTimeMs: 200,
+        cooldownSec: 0,
+        timeScale: 0.05,
+        simPreset: 'tier1',
+        timeoutSec: 300,
+        logDir,
+        stream: true,
+      });
+      const stage = report.stages.at(-1)!;
+      expect(stage.users).toBe(4);
+      expect(stage.messages.failed, JSON.stringify(stage.failures)).toBe(0);
+      expect(stage.messages.succeeded).toBeGreaterThanOrEqual(4 * 5);
+      expect(stage.tokens.prompt).toBeGreaterThan(stage.tokens.completion);
+      expect(stage.tokens.cached).toBeLessThanOrEqual(stage.tokens.prompt);
+      const expected = costUsd('gpt-4o-mini', { promptTokens: stage.tokens.prompt, cachedTokens: stage.tokens.cached, completionTokens: stage.tokens.completion });
+      expect(stage.costUsd).toBeCloseTo(expected, 9);
+      // Every answered message took at least two provider calls (a tool call, then the answer).
+      expect(stage.provider.source).toBe('simulator');
+      expect(stage.provider.requests).toBeGreaterThanOrEqual(stage.messages.succeeded * 2);
+      expect(stage.latencyMs.p50).toBeLessThanOrEqual(stage.latencyMs.p95);
+      expect(stage.latencyMs.p95).toBeLessThanOrEqual(stage.latencyMs.max);
+    } finally {
+      await rm(logDir, { recursive: true, force: true });
+    }
+  });
+});
