@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { registerBookingBench } from '../booking/booking-bench-command.js';
+import { registerAdmissionBench } from './bench-admission-command.js';
 import { registerServiceBench } from './bench-service-command.js';
+import { registerSimBench } from './bench-sim-command.js';
 import { registerChatCommand } from './chat-command.js';
+import { registerLoadtestCommands } from './loadtest-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerSimCommand } from './sim-command.js';
 
 /**
  * Every subcommand registers itself here, one module per command. `bench` is a parent whose
@@ -9,7 +14,12 @@ import { registerServeCommand } from './serve-command.js';
  */
 export function registerCommands(program: Command): void {
   registerServeCommand(program);
+  registerSimCommand(program);
   registerChatCommand(program);
+  registerLoadtestCommands(program);
   const bench = program.command('bench').description('Benchmarks that print figures (never timed tests).');
+  registerAdmissionBench(bench);
   registerServiceBench(bench);
+  registerSimBench(bench);
+  registerBookingBench(bench);
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, existsSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,7 @@ async function startChild(
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const log: WriteStream | undefined = logDir ? createWriteStream(join(logDir, `${name}.log`), { flags: 'a' }) : undefined;
   const tail: string[] = [];
   const keep = (line: string) => {

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ADMISSION_BENCH_PRESETS, runAdmissionBench, type AdmissionBenchPreset, type AdmissionBenchResult, type AdmissionMode } from '../bench/admission-bench.js';
+import { field, resolveSettings } from '../config/settings.js';
+import { createProgressPrinter } from '../loadtest/progress-printer.js';
+import { runAction, untilSignal } from './run-action.js';
+
+const PRESETS = Object.keys(ADMISSION_BENCH_PRESETS) as [AdmissionBenchPreset, ...AdmissionBenchPreset[]];
+
+const schema = z.object({
+  preset: z.enum(PRESETS, { error: `must be one of ${PRESETS.join(', ')}` }).default('seed'),
+  modes: z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(['off', 'on'], { error: 'must be off, on or off,on' })).min(1))
+    .optional(),
+  timeScale: field.positiveNumber().max(1, 'must be at most 1').default(0.05),
+  out: z.string().min(1).default('out/bench'),
+  serverArg: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean)).default([]),
+});
+
+function pct(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function secs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** The side-by-side table: each stage's figures with admission off and on, real-time equivalents. */
+export function renderBenchTable(result: AdmissionBenchResult): string {
+  const modes = (['off', 'on'] as AdmissionMode[]).filter((m) => result.modes[m]);
+  const lines: string[] = [];
+  const first = result.modes[modes[0]!]!;
+  lines.push(`time scale ${first.timeScale}; latencies and durations are real-time equivalents (measured / ${first.timeScale})`);
+  const header = ['stage', ...modes.flatMap((m) => [`success ${m}`, `p50 ${m}`, `p95 ${m}`, `makespan ${m}`, `429s ${m}`, `shed ${m}`])];
+  const rows: string[][] = [header];
+  const labels = first.stages.map((s) => s.label);
+  if (first.baseline) labels.unshift(first.baseline.label);
+  for (const label of labels) {
+    const row = [label];
+    for (const mode of modes) {
+      const report = result.modes[mode]!;
+      const stage = report.baseline?.label === label ? report.baseline : report.stages.find((s) => s.label === label);
+      if (!stage) {
+        row.push('-', '-', '-', '-', '-', '-');
+        continue;
+      }
+      const stats = (stage.provider.stats ?? {}) as { requests?: number; rateLimited?: { requests?: number; tokens?: number } };
+      const limited = (stats.rateLimited?.requests ?? 0) + (stats.rateLimited?.tokens ?? 0);
+      row.push(pct(stage.successRate), secs(stage.realTime.latencyMs.p50), secs(stage.realTime.latencyMs.p95), `${stage.realTime.durationSec.toFixed(1)} s`, `${limited}/${stats.requests ?? 0}`, String(stage.shedWithRetryAfter));
+    }
+    rows.push(row);
+  }
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) lines.push(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  for (const mode of modes) {
+    const evidence = result.evidence[mode] ?? [];
+    for (const e of evidence) {
+      lines.push(
+        `${mode}: ${e.label}: makespan ${e.makespanSec.toFixed(1)} s measured vs provider-limited minimum ${e.providerMinimumSec.toFixed(1)} s (${e.makespanOverMinimum.toFixed(2)}x); tier for p95 < 10 s: ${e.tierForP95 ?? 'none of tier1-tier5'}`,
+      );
+    }
+  }
+  if (result.targets.length) {
+    lines.push('targets (admission on):');
+    for (const t of result.targets) lines.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.measured}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerAdmissionBench(bench: Command): void {
+  bench
+    .command('admission', { isDefault: true })
+    .description('The seed replay with admission control off and on, side by side (default bench); or the 1,000-user saturation scenario.')
+    .option('--preset <name>', `seed (10, 50, 100 users, Tier-1; off and on) or saturation (1,000 users, Tier-1; on) (default seed)`)
+    .option('--modes <list>', 'which modes to run: off,on (default: the preset’s)')
+    .option('--time-scale <f>', 'simulator and server clock scale (default 0.05)')
+    .option('--out <dir>', 'where bench.json and each mode’s reports go (default out/bench)')
+    .option('--server-arg <flags...>', 'extra concierge serve flags for both modes')
+    .action(
+      runAction(async (flags: Record<string, unknown>) => {
+        const settings = resolveSettings(
+          schema,
+          { preset: { flag: '--preset' }, modes: { flag: '--modes' }, timeScale: { flag: '--time-scale' }, out: { flag: '--out' }, serverArg: { flag: '--server-arg' } },
+          { flags },
+        );
+        const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
+        const controller = new AbortController();
+        void untilSignal().then(() => controller.abort());
+        const printer = createProgressPrinter(process.stderr, { mode: process.stderr.isTTY && process.env.CI !== 'true' ? 'tty' : 'plain', timeScale: settings.timeScale });
+        const result = await runAdmissionBench({
+          preset: settings.preset,
+          modes,
+          timeScale: settings.timeScale,
+          out: settings.out,
+          serverArgs: settings.serverArg,
+          signal: controller.signal,
+          onMode: (mode) => process.stderr.write(`== admission ${mode}: ${settings.preset} preset, time scale ${settings.timeScale}\n`),
+          onEvent: printer,
+        });
+        process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);
+        return result.targets.every((t) => t.pass) ? 0 : 1;
+      }),
+    );
+}

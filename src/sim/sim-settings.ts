@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { field, type SettingSources } from '../config/settings.js';
+import { LATENCY_PROFILE_NAMES } from './latency-profiles.js';
+import { LIMIT_PRESET_NAMES } from './limit-presets.js';
+
+/**
+ * Everything `concierge sim` (and the embedded simulator) can be told. Defaults suit the
+ * embedded default LLM: limits that never bind (`unlimited`) with gpt-4o-mini latency, so
+ * the agent feels like the real thing without 429s unless a preset asks for them.
+ */
+export const simSettingsSchema = z.object({
+  /** Port to listen on; 0 picks a free one. */
+  port: field.port().default(8787),
+  /** Interface to bind. */
+  host: field.host().default('127.0.0.1'),
+  /** Organisation rate limits of an OpenAI usage tier for gpt-4o-mini. */
+  preset: z.enum(LIMIT_PRESET_NAMES, { error: `must be one of ${LIMIT_PRESET_NAMES.join(', ')}` }).default('unlimited'),
+  /** Requests per minute, overriding the preset. */
+  rpm: field.positiveInt().optional(),
+  /** Tokens per minute, overriding the preset. */
+  tpm: field.positiveInt().optional(),
+  /** Multiplies every duration: 0.1 runs a 10-minute scenario in 1 minute. */
+  timeScale: field.positiveNumber().max(1000, 'must be at most 1000').default(1),
+  /** Seed of the scripted brain, the latency jitter and the fault draws. */
+  seed: field.nonNegativeInt().default(1),
+  /** Latency profile; `off` answers as fast as the machine can. */
+  latency: z.enum(LATENCY_PROFILE_NAMES, { error: `must be one of ${LATENCY_PROFILE_NAMES.join(', ')}` }).default('gpt-4o-mini'),
+  /** Median time to first token in ms, overriding the profile. */
+  ttftMs: field.nonNegativeInt().optional(),
+  /** Median output speed in tokens/s, overriding the profile. */
+  outputTps: field.positiveNumber().optional(),
+  /** Self-hosted mode: at most this many sequences decode at once (0 = hosted API, no limit). */
+  maxSeqs: field.nonNegativeInt().default(0),
+  /** Self-hosted mode: waiting requests beyond this are refused with 503 (0 = unbounded queue). */
+  maxQueue: field.nonNegativeInt().default(0),
+  /** Self-hosted mode: per-token decode time grows by this fraction when the batch is full. */
+  batchSlowdown: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(1),
+  /** Fraction of admitted requests answered with an injected 500 or 503. */
+  failRate: field.fraction().default(0),
+  /** Fraction of admitted requests that never answer. */
+  hangRate: field.fraction().default(0),
+  /** Fraction of streamed responses cut midway (connection closed, no [DONE]). */
+  cutStreamRate: field.fraction().default(0),
+  /** Fraction of responses generated `slowStreamFactor` times slower. */
+  slowStreamRate: field.fraction().default(0),
+  /** How much slower a slow response is. */
+  slowStreamFactor: field.positiveNumber().default(10),
+  /** Answer every completion with 429 insufficient_quota, like an organisation out of credit. */
+  insufficientQuota: field.bool().default(false),
+  /**
+   * Completion tokens charged to the TPM bucket when a request sets no max_completion_tokens:
+   * the model's largest output (16,384 for gpt-4o-mini).
+   */
+  defaultMaxTokens: field.positiveInt().max(16_384, 'must be at most 16384 (the model output limit)').default(16_384),
+  /** Send `retry-after-ms` and `retry-after` on 429s (the openai SDK honours them). */
+  retryAfterHeaders: field.bool().default(true),
+  /** Inactivity after which a cached prompt prefix is forgotten, in (scaled) seconds. */
+  promptCacheTtlS: field.positiveNumber().default(300),
+  /** Organisation id quoted in rate-limit messages. */
+  organization: z.string().regex(/^org-[A-Za-z0-9]+$/, 'must look like org-XXXX').default('org-concierge0sim'),
+});
+
+export type SimOptions = z.output<typeof simSettingsSchema>;
+export type SimOptionsInput = z.input<typeof simSettingsSchema>;
+
+const env = (name: string) => `CONCIERGE_SIM_${name}`;
+
+export const simSettingSources: SettingSources<SimOptionsInput> = {
+  port: { flag: '--port', env: env('PORT') },
+  host: { flag: '--host', env: env('HOST') },
+  preset: { flag: '--preset', env: env('PRESET') },
+  rpm: { flag: '--rpm', env: env('RPM') },
+  tpm: { flag: '--tpm', env: env('TPM') },
+  timeScale: { flag: '--time-scale', env: env('TIME_SCALE') },
+  seed: { flag: '--seed', env: env('SEED') },
+  latency: { flag: '--latency', env: env('LATENCY') },
+  ttftMs: { flag: '--ttft-ms', env: env('TTFT_MS') },
+  outputTps: { flag: '--output-tps', env: env('OUTPUT_TPS') },
+  maxSeqs: { flag: '--max-seqs', env: env('MAX_SEQS') },
+  maxQueue: { flag: '--max-queue', env: env('MAX_QUEUE') },
+  batchSlowdown: { flag: '--batch-slowdown', env: env('BATCH_SLOWDOWN') },
+  failRate: { flag: '--fail-rate', env: env('FAIL_RATE') },
+  hangRate: { flag: '--hang-rate', env: env('HANG_RATE') },
+  cutStreamRate: { flag: '--cut-stream-rate', env: env('CUT_STREAM_RATE') },
+  slowStreamRate: { flag: '--slow-stream-rate', env: env('SLOW_STREAM_RATE') },
+  slowStreamFactor: { flag: '--slow-stream-factor', env: env('SLOW_STREAM_FACTOR') },
+  insufficientQuota: { flag: '--insufficient-quota', env: env('INSUFFICIENT_QUOTA') },
+  defaultMaxTokens: { flag: '--default-max-tokens', env: env('DEFAULT_MAX_TOKENS') },
+  retryAfterHeaders: { flag: '--retry-after-headers', env: env('RETRY_AFTER_HEADERS') },
+  promptCacheTtlS: { flag: '--prompt-cache-ttl-s', env: env('PROMPT_CACHE_TTL_S') },
+  organization: { flag: '--organization', env: env('ORGANIZATION') },
+};
