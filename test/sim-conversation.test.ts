@@ -1,6 +1,8 @@
 import { Validator } from '@cfworker/json-schema';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSystemPrompt } from '../src/agent/system-prompt.js';
+import { DEMO_BUSINESS } from '../src/booking/demo-business.js';
 import { AGENT_TOOLS, agentSystemPrompt } from '../src/sim/bench/agent-tools.js';
 import { FakeBookingDesk } from '../src/sim/bench/fake-booking-desk.js';
 import { startSimServer, type SimServer } from '../src/sim/sim-server.js';
@@ -47,15 +49,22 @@ describe('a booking conversation against the simulator', () => {
     await sim.close();
   });
 
-  for (const stream of [false, true]) {
-    it(`services -> check a slot -> book it -> my bookings (${stream ? 'streamed' : 'plain'})`, async () => {
+  // With the catalogue in the system prompt (as the agent sends it) the services question is
+  // answered without a tool; without it, through list_services.
+  for (const [stream, catalogue] of [
+    [false, true],
+    [true, true],
+    [false, false],
+    [true, false],
+  ] as const) {
+    it(`services -> check a slot -> book it -> my bookings (${stream ? 'streamed' : 'plain'}, ${catalogue ? 'catalogue in the prompt' : 'no catalogue'})`, async () => {
       const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-sim', maxRetries: 0 });
       const desk = new FakeBookingDesk({ full: ['classic-haircut|2026-12-04|10:00'] });
-      const messages: Message[] = [{ role: 'system', content: agentSystemPrompt('2026-12-01', 'Tuesday') }];
+      const messages: Message[] = [{ role: 'system', content: agentSystemPrompt('2026-12-01', 'Tuesday', { catalogue }) }];
 
       const services = await say(client, desk, messages, 'Hi! What services do you offer?', stream);
-      expect(services.calls).toEqual([{ name: 'list_services', args: {} }]);
-      expect(services.text).toContain('Beard trim');
+      expect(services.calls).toEqual(catalogue ? [] : [{ name: 'list_services', args: {} }]);
+      expect(services.text).toContain('Beard trim (20 min, $20)');
 
       const check = await say(client, desk, messages, 'Do you have anything for a haircut on Friday at 10am?', stream);
       expect(check.calls).toEqual([{ name: 'check_availability', args: { service: 'classic-haircut', date: '2026-12-04', time: '10:00' } }]);
@@ -75,6 +84,19 @@ describe('a booking conversation against the simulator', () => {
       expect(mine.text).toContain('10:30');
     });
   }
+
+  it("books from the agent's own system prompt without listing the services first", async () => {
+    const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-sim', maxRetries: 0 });
+    const system = buildSystemPrompt(DEMO_BUSINESS, new Date('2026-12-01T15:00:00Z'));
+    const messages: Message[] = [{ role: 'system', content: system }, { role: 'user', content: 'Can I get a shave on Friday at 10am?' }];
+    const first = await client.chat.completions.create({ model: 'gpt-4o-mini', tools, messages, max_completion_tokens: 300 });
+    const call = first.choices[0]!.message.tool_calls?.[0];
+    expect(call?.type === 'function' && call.function.name).not.toBe('list_services');
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toMatchObject({ service: 'hot-towel-shave', date: '2026-12-04', time: '10:00' });
+    const menu = await client.chat.completions.create({ model: 'gpt-4o-mini', tools, messages: [messages[0]!, { role: 'user', content: 'What are your prices?' }] });
+    expect(menu.choices[0]!.message.tool_calls).toBeUndefined();
+    expect(menu.choices[0]!.message.content).toContain('- Express facial (40 min, $55)');
+  });
 
   it('answers the same conversation identically for the same seed', async () => {
     const other = await startSimServer({ port: 0, latency: 'off' });

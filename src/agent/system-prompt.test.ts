@@ -7,6 +7,8 @@ describe('system prompt', () => {
     const now = new Date('2026-11-27T23:30:00Z');
     expect(localDateLabel(now, 'Asia/Tokyo')).toEqual({ date: '2026-11-28', weekday: 'Saturday' });
     expect(localDateLabel(now, 'America/New_York')).toEqual({ date: '2026-11-27', weekday: 'Friday' });
-    expect(buildSystemPrompt({ name: 'Northside Studio', timeZone: 'Asia/Tokyo' }, now)).toContain('Today is 2026-11-28 (Saturday).');
+    const prompt = buildSystemPrompt({ name: 'Northside Studio', timeZone: 'Asia/Tokyo', services: [{ id: 'beard-trim', name: 'Beard trim', durationMin: 15, priceUsd: 20 }] }, now);
+    expect(prompt).toContain('Today is 2026-11-28 (Saturday).');
+    expect(prompt).toContain('Services (id: name, duration, price):\n- beard-trim: Beard trim, 15 min, $20');
   });
 });

@@ -1,6 +1,14 @@
+export interface PromptService {
+  id: string;
+  name: string;
+  durationMin: number;
+  priceUsd: number;
+}
+
 export interface PromptBusiness {
   name: string;
   timeZone: string;
+  services: readonly PromptService[];
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one, and the prompt is built for
@@ -23,6 +31,15 @@ export function localDateLabel(now: Date, timeZone: string): { date: string; wee
 }
 
 /**
+ * The catalogue rarely changes, so it rides in the prompt instead of behind a tool: a
+ * question about services is answered in one LLM call instead of two, and the lines sit in
+ * the prompt prefix that the provider caches (billed at half price).
+ */
+export function catalogueLines(services: readonly PromptService[]): string[] {
+  return ['Services (id: name, duration, price):', ...services.map((s) => `- ${s.id}: ${s.name}, ${s.durationMin} min, $${s.priceUsd}`)];
+}
+
+/**
  * Short on purpose: the system prompt is sent with every call, so each word is paid for on
  * every turn of every conversation (and counts against the TPM budget).
  */
@@ -31,6 +48,7 @@ export function buildSystemPrompt(business: PromptBusiness, now: Date): string {
   return [
     `You are the booking assistant of ${business.name}. Help the customer find a service, check availability, and book, cancel or reschedule appointments.`,
     `Today is ${today.date} (${today.weekday}). Times are local (${business.timeZone}). Dates are YYYY-MM-DD, times HH:MM.`,
+    ...catalogueLines(business.services),
     'Use the tools for facts; never invent services, prices, slots or confirmation codes.',
     'Before booking, make sure you know the service, date and time. If a slot is taken, offer the alternatives the tool returns.',
     'Answer briefly and give the confirmation code after a booking.',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { registerBookingBench } from '../booking/booking-bench-command.js';
+import { registerBookingBench } from './bench-booking-command.js';
 import { registerAdmissionBench } from './bench-admission-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';

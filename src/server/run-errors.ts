@@ -1,17 +1,10 @@
 import { GraphRecursionError } from '@langchain/langgraph';
+import { ProviderQuotaError, ProviderRateLimitError } from '../llm/admission-errors.js';
 import { ConciergeError, isConciergeError } from '../shared/errors.js';
 
 export class RunTimeoutError extends ConciergeError {
   constructor(timeoutMs: number) {
     super('RUN_TIMEOUT', `the run did not finish within ${timeoutMs} ms`, { status: 504 });
-  }
-}
-
-export class ProviderRateLimitedError extends ConciergeError {
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, retryAfterMs: number | undefined) {
-    super('PROVIDER_RATE_LIMITED', `the LLM provider rate-limited this request: ${message}`, { status: 429 });
-    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -60,10 +53,10 @@ export function classifyRunError(error: unknown, context: { timedOut: boolean; t
   }
   for (const candidate of causes(error)) {
     if (candidate.status === 429 && candidate.code !== 'insufficient_quota') {
-      return new ProviderRateLimitedError(String(candidate.message ?? 'rate limited'), retryAfterFrom(candidate));
+      return new ProviderRateLimitError(String(candidate.message ?? 'rate limited'), retryAfterFrom(candidate), error);
     }
     if (candidate.status === 429 || candidate.code === 'insufficient_quota') {
-      return new ConciergeError('PROVIDER_QUOTA_EXHAUSTED', 'the LLM provider account has no quota left', { status: 503 });
+      return new ProviderQuotaError(String(candidate.message ?? 'insufficient_quota'));
     }
   }
   if (error instanceof GraphRecursionError) return new AgentError('the agent took too many steps for this message', error);

@@ -95,13 +95,29 @@ export const SERVICES = [
   { id: 'deep-conditioning', name: 'Deep conditioning treatment', durationMin: 45, priceUsd: 40, capacity: 1, description: 'Repair and shine.' },
 ];
 
-/** A system prompt of the length and shape the agent sends (about 900 tokens). */
-export function agentSystemPrompt(today: string, weekday: string): string {
+/**
+ * The agent's catalogue lines (src/agent/system-prompt.ts): the list of services rarely
+ * changes, so the agent carries it in the cached prompt prefix instead of calling
+ * list_services for every question about services.
+ */
+export function catalogueLines(services: ReadonlyArray<{ id: string; name: string; durationMin: number; priceUsd: number }> = SERVICES): string[] {
+  return ['Services (id: name, duration, price):', ...services.map((s) => `- ${s.id}: ${s.name}, ${s.durationMin} min, $${s.priceUsd}`)];
+}
+
+/**
+ * A system prompt of the length and shape the agent sends (about 900 tokens), with the
+ * service catalogue as the agent carries it; `catalogue: false` leaves it out, the shape of
+ * an agent that learns its services from list_services.
+ */
+export function agentSystemPrompt(today: string, weekday: string, options: { catalogue?: boolean } = {}): string {
+  const catalogue = options.catalogue ?? true;
   const rules = [
     'You are Concierge, the booking assistant of Salon Luna, a hair salon in Lisbon. You help customers find services, check free times, and book, reschedule or cancel appointments.',
     `Today is ${today} (${weekday}). Dates are YYYY-MM-DD and times HH:MM (24h) in the salon's time zone (Europe/Lisbon).`,
     'Opening hours: Tuesday to Saturday, 09:00 to 19:00; closed Sunday and Monday. Appointments start on the hour or half hour.',
-    'Always call list_services when you do not know the exact service id. Never invent service ids, prices, times or confirmation codes: take them from tool results.',
+    catalogue
+      ? 'The services are listed below with their ids; call list_services only if the list seems incomplete. Never invent service ids, prices, times or confirmation codes: take them from this prompt or from tool results.'
+      : 'Always call list_services when you do not know the exact service id. Never invent service ids, prices, times or confirmation codes: take them from tool results.',
     'Before booking, make sure you know the service, the date and the time. If any is missing, ask for it in one short question.',
     'When a slot is full, offer the alternatives the tool returns, nearest first, and let the customer choose.',
     'After a booking, repeat the service, date, time, price and the confirmation code exactly as the tool returned them.',
@@ -123,5 +139,5 @@ export function agentSystemPrompt(today: string, weekday: string): string {
     'Example: the slot is full. Say so, offer the two or three nearest alternatives from the tool result, and ask which one they prefer.',
     'Example: the customer asks about a service the salon does not offer. Say so and list the closest services the salon does offer.',
   ];
-  return [...rules, '', 'Examples:', ...examples, '', ...rules.slice(2, 10)].join('\n');
+  return [...rules.slice(0, 2), ...(catalogue ? catalogueLines() : []), ...rules.slice(2), '', 'Examples:', ...examples, '', ...rules.slice(2, 10)].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { ChatRequest, SimMessage } from '../chat-request.js';
 import { LruCache } from '../lru-cache.js';
 import { todayFromPrompt } from './date-time-parse.js';
+import { catalogueFromPrompt } from './prompt-catalogue.js';
 import { classifyTools, type ToolCatalog, type ToolKind } from './tool-kinds.js';
 import { parseToolResult, type BookingRef, type ServiceRef, type SlotRef, type ToolFacts } from './tool-results.js';
 import { parseUtterance, type Utterance } from './utterance.js';
@@ -24,8 +25,13 @@ export interface Conversation {
   earlierUsers: Utterance[];
   /** Tool calls since the last customer message, in order. */
   turn: TurnStep[];
-  /** The latest list of services any tool returned. */
+  /** The latest list of services any tool returned, else the system prompt's catalogue. */
   services: ServiceRef[] | undefined;
+  /**
+   * The service catalogue the system prompt carries, if any: with it the brain answers
+   * questions about services and resolves service names without calling a tool.
+   */
+  promptServices: ServiceRef[] | undefined;
   /** The service and date the conversation was last about (from tool calls and results). */
   focusService: ServiceRef | undefined;
   focusDate: string | undefined;
@@ -47,12 +53,14 @@ export class ConversationReader {
   readonly #utterances: LruCache<string, Utterance>;
   readonly #facts: LruCache<string, ToolFacts>;
   readonly #todays: LruCache<string, string | null>;
+  readonly #catalogues: LruCache<string, ServiceRef[] | null>;
   readonly #args: LruCache<string, Record<string, unknown>>;
 
   constructor(maxEntries: number) {
     this.#utterances = new LruCache(maxEntries);
     this.#facts = new LruCache(maxEntries);
     this.#todays = new LruCache(Math.max(64, maxEntries / 10));
+    this.#catalogues = new LruCache(Math.max(64, maxEntries / 10));
     this.#args = new LruCache(maxEntries);
   }
 
@@ -69,6 +77,7 @@ export class ConversationReader {
       earlierUsers: [],
       turn: [],
       services: undefined,
+      promptServices: undefined,
       focusService: undefined,
       focusDate: undefined,
       offered: undefined,
@@ -83,6 +92,11 @@ export class ConversationReader {
       switch (message.role) {
         case 'system':
         case 'developer': {
+          if (!c.promptServices) {
+            c.promptServices = this.#catalogue(message);
+            // Tool results come after the system prompt, so a listed catalogue still wins.
+            c.services ??= c.promptServices;
+          }
           if (todayFound) break;
           const today = this.#today(message);
           if (today) {
@@ -124,6 +138,15 @@ export class ConversationReader {
       this.#todays.set(message.key, today);
     }
     return today ?? undefined;
+  }
+
+  #catalogue(message: SimMessage): ServiceRef[] | undefined {
+    let services = this.#catalogues.get(message.key);
+    if (services === undefined) {
+      services = catalogueFromPrompt(message.text) ?? null;
+      this.#catalogues.set(message.key, services);
+    }
+    return services ?? undefined;
   }
 
   #utterance(message: SimMessage): Utterance {

@@ -39,7 +39,7 @@ export class ReplyWriter {
         : preferred
           ? `Good news: ${preferred} is available for ${service} on ${when}. Other open times are ${list(times.filter((t) => t !== preferred).slice(0, 4)) || 'limited'}.`
           : `For ${service} on ${when}, the open times are ${list(times)}.`;
-    return this.#compose([lead, pick(this.#rng, ['Which time would you like me to book?', 'Shall I book one of these for you?', 'Just tell me which time works best.'])], [
+    return this.#compose([lead, pick(this.#rng, ['Which time would you like me to book?', 'Shall I book one of these for you?', 'Which time works best for you?'])], [
       'Times fill up quickly, so it is best to book soon.',
       'If none of these suit you, I can check another day.',
     ]);

@@ -9,6 +9,8 @@ import { ScriptedBrain, type BrainDecision } from './scripted-brain.js';
 type Msg = Record<string, unknown>;
 
 const SYSTEM = agentSystemPrompt('2026-12-01', 'Tuesday');
+/** The same prompt without the service catalogue: services come from list_services. */
+const BARE = agentSystemPrompt('2026-12-01', 'Tuesday', { catalogue: false });
 const validators = new Map<string, Validator>(AGENT_TOOLS.map((t) => [t.function.name, new Validator(t.function.parameters as object, '2020-12', false)]));
 
 /** Drive one customer message to a text answer; returns the tool calls made on the way. */
@@ -39,7 +41,7 @@ describe('ScriptedBrain', () => {
   it('books through a whole conversation: services, availability, booking, my bookings', () => {
     const brain = new ScriptedBrain();
     const desk = new FakeBookingDesk();
-    const messages: Msg[] = [{ role: 'system', content: SYSTEM }];
+    const messages: Msg[] = [{ role: 'system', content: BARE }];
 
     const t1 = turn(brain, desk, messages, 'Hi! What services do you offer?');
     expect(t1.calls.map((c) => c.name)).toEqual(['list_services']);
@@ -69,11 +71,61 @@ describe('ScriptedBrain', () => {
   it('lists services first when the service is named loosely, then books directly', () => {
     const brain = new ScriptedBrain();
     const desk = new FakeBookingDesk();
-    const messages: Msg[] = [{ role: 'system', content: SYSTEM }];
+    const messages: Msg[] = [{ role: 'system', content: BARE }];
     const t = turn(brain, desk, messages, 'Book me a beard trim tomorrow at 11am', AGENT_TOOLS, 7);
     expect(t.calls[0]?.name).toBe('list_services');
     expect(t.calls.at(-1)).toEqual({ name: 'book_appointment', args: { service: 'beard-trim', date: '2026-12-02', time: '11:00' } });
     expect(t.text).toContain('BK-');
+  });
+
+  it('answers questions about services from the catalogue in the system prompt, without a tool', () => {
+    const brain = new ScriptedBrain();
+    const desk = new FakeBookingDesk();
+    const listed = turn(brain, desk, [{ role: 'system', content: BARE }], 'Hi! What services do you offer?');
+    expect(listed.calls.map((c) => c.name)).toEqual(['list_services']);
+    const messages: Msg[] = [{ role: 'system', content: SYSTEM }];
+    const t = turn(brain, desk, messages, 'Hi! What services do you offer?');
+    expect(t.calls).toEqual([]);
+    // The same list, in the same words, as the answer after a list_services result.
+    const serviceLines = (text: string) => text.split('\n').filter((l) => l.startsWith('- '));
+    expect(serviceLines(t.text)).toEqual(serviceLines(listed.text));
+    expect(serviceLines(t.text)).toContain('- Beard trim (20 min, $20)');
+    const price = turn(brain, desk, messages, 'How much is a deep conditioning?');
+    expect(price.calls).toEqual([]);
+    expect(price.text).toContain('Deep conditioning treatment (45 min, $40)');
+  });
+
+  it('resolves a loosely named service from the catalogue in the system prompt, then books', () => {
+    const brain = new ScriptedBrain();
+    const desk = new FakeBookingDesk();
+    const messages: Msg[] = [{ role: 'system', content: SYSTEM }];
+    const t = turn(brain, desk, messages, 'Book me a beard trim tomorrow at 11am', AGENT_TOOLS, 7);
+    expect(t.calls.map((c) => c.name)).not.toContain('list_services');
+    expect(t.calls.at(-1)).toEqual({ name: 'book_appointment', args: { service: 'beard-trim', date: '2026-12-02', time: '11:00' } });
+    expect(t.text).toContain('BK-');
+    const check = turn(brain, desk, messages, 'Any time for a haircut on Friday?');
+    expect(check.calls).toEqual([{ name: 'check_availability', args: { service: 'classic-haircut', date: '2026-12-04' } }]);
+  });
+
+  it("reads the agent's catalogue shape tolerantly: capacity, description, a shave", () => {
+    const system = [
+      'You are the booking assistant of Northside Studio. Help the customer book.',
+      'Today is 2026-12-01 (Tuesday). Times are local (America/New_York). Dates are YYYY-MM-DD, times HH:MM.',
+      'Services (id: name, duration, price):',
+      '- classic-haircut: Classic haircut, 30 min, $35 (up to 3 at once) — Wash, cut and style.',
+      '- hot-towel-shave: Hot towel shave, 45 min, $45 — Traditional straight-razor shave.',
+      'Use the tools for facts; never invent services, prices, slots or confirmation codes.',
+    ].join('\n');
+    const brain = new ScriptedBrain();
+    const request = (content: string) => parseChatRequest({ model: 'm', tools: AGENT_TOOLS, messages: [{ role: 'system', content: system }, { role: 'user', content }] });
+    const d = brain.decide(request('Can I get a shave on Friday at 10am?'), createRng(3), '2026-11-28');
+    expect(d.kind).toBe('tool_calls');
+    if (d.kind !== 'tool_calls') return;
+    expect(d.calls[0]?.name).not.toBe('list_services');
+    expect(JSON.parse(d.calls[0]?.arguments ?? '{}')).toMatchObject({ service: 'hot-towel-shave', date: '2026-12-04', time: '10:00' });
+    const services = brain.decide(request('What do you offer?'), createRng(3), '2026-11-28');
+    expect(services.kind).toBe('text');
+    expect(services.kind === 'text' && services.text).toContain('- Hot towel shave (45 min, $45)');
   });
 
   it('offers alternatives when the slot is full, then books the one chosen', () => {

@@ -110,6 +110,8 @@ function effectiveIntent(c: Conversation, u: Utterance): Intent {
 function planServices(c: Conversation, w: ReplyWriter): Action {
   const listed = done(c, 'list_services');
   if (listed?.facts?.services) return text(w.servicesList(listed.facts.services));
+  // The catalogue is in the system prompt: answer from it, as a model reading it would.
+  if (!listed && c.promptServices) return text(w.servicesList(c.services ?? c.promptServices));
   if (!listed && can(c, 'list_services')) return call('list_services', {});
   if (c.services) return text(w.servicesList(c.services));
   return text(listed ? answerFromStep(c, w, listed) : w.chat(['our services'], true));
@@ -267,8 +269,9 @@ function contextValues(c: Conversation): ArgValues {
 
 /**
  * The service the customer means: named in this message (matched against the listed
- * services), else the one the conversation is about, else named earlier. Returns 'list'
- * when the services must be listed first to tell.
+ * services, or the system prompt's catalogue), else the one the conversation is about,
+ * else named earlier. Returns 'list' when the services must be listed first to tell,
+ * which never happens with a catalogue in the prompt.
  */
 function resolveService(c: Conversation, u: Utterance): ServiceRef | 'list' | undefined {
   const mayList = can(c, 'list_services') && !done(c, 'list_services');

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createProgress } from '../cli/progress.js';
-import { runAction } from '../cli/run-action.js';
+import { createProgress } from './progress.js';
+import { runAction } from './run-action.js';
 import { field, resolveSettings } from '../config/settings.js';
-import { runBookingBench, type OperationFigures } from './booking-bench.js';
+import { runBookingBench, type OperationFigures } from '../bench/booking-bench.js';
 
 const schema = z.object({
   database: z.string().min(1, 'must be a SQLite file path or a postgres:// URL').optional(),

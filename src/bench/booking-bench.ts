@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addDays } from './local-time.js';
-import { isPostgresUrl, openBookingService } from './open-booking-service.js';
+import { addDays } from '../booking/local-time.js';
+import { isPostgresUrl, openBookingService } from '../booking/open-booking-service.js';
 
 export interface BookingBenchOptions {
   /** SQLite file or postgres:// URL; a fresh temporary SQLite file when absent. */

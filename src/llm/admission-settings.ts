@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { field, type SettingSources } from '../config/settings.js';
+
+/**
+ * Published gpt-4o-mini organisation limits per usage tier, so `--llm-tier tier1` is all an
+ * operator needs to say. Explicit `--llm-rpm` / `--llm-tpm` override the tier.
+ */
+export const LLM_TIERS = {
+  tier1: { rpm: 500, tpm: 200_000 },
+  tier2: { rpm: 5_000, tpm: 2_000_000 },
+  tier3: { rpm: 5_000, tpm: 4_000_000 },
+  tier4: { rpm: 10_000, tpm: 10_000_000 },
+  tier5: { rpm: 30_000, tpm: 150_000_000 },
+} as const;
+
+export type LlmTier = keyof typeof LLM_TIERS;
+const TIER_NAMES = Object.keys(LLM_TIERS) as [LlmTier, ...LlmTier[]];
+
+/**
+ * Every knob of admission control. Durations marked "nominal" are in the provider's time:
+ * with `--time-scale F` they last F times as long in real time, like the simulator's.
+ */
+export const admissionSettingsSchema = z.object({
+  /** `off` keeps the seed's architecture (LangChain defaults, no gate) for comparison. */
+  admission: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  /** Requests per minute the provider allows; default: the tier's, else learned from headers. */
+  llmRpm: field.positiveInt().optional(),
+  /** Tokens per minute the provider allows; default: the tier's, else learned from headers. */
+  llmTpm: field.positiveInt().optional(),
+  /** A usage tier whose published gpt-4o-mini limits to assume. */
+  llmTier: z.enum(TIER_NAMES, { error: `must be one of ${TIER_NAMES.join(', ')}` }).optional(),
+  /** Fraction of the provider's limits to use; the rest absorbs estimate errors and other clients. */
+  budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.95),
+  /** Nominal ms an idle bucket takes to fill: the largest burst. One minute, like the provider. */
+  budgetDepthMs: field.positiveInt().default(60_000),
+  /** `memory`: this process only. `redis`: shared by every process with the same budget key. */
+  budgetBackend: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /** Name of the shared budget; default: a hash of the provider URL and API key (never the key itself). */
+  budgetKey: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, or . _ : -').optional(),
+  /** Processes expected to share the budget: without Redis each uses 1/N of it. */
+  budgetProcesses: field.positiveInt().default(2),
+  /** New messages allowed to wait for the budget at once; beyond it they are shed at once. */
+  queueMax: field.positiveInt().default(1000),
+  /** Nominal ms within which a message should be answered; a call that cannot make it is shed. */
+  deadlineMs: field.positiveInt().default(60_000),
+  /**
+   * LLM calls a message is expected to take (a tool call, then the answer) until enough have
+   * been seen to know: a new message is admitted only if all of them fit its deadline.
+   */
+  callsPerMessage: field.positiveNumber().max(50, 'must be at most 50').default(2),
+  /** Completion tokens reserved (and sent as max_completion_tokens) when a call sets none. */
+  maxCompletionTokens: field.positiveInt().max(16_384, 'must be at most 16384').default(256),
+  /** Model to use while the main model's circuit is open. */
+  fallbackModel: z.string().min(1, 'must name a model').optional(),
+  /** Multiplies every nominal duration: 0.05 runs a minute of provider time in 3 real seconds. */
+  timeScale: field.positiveNumber().max(1000, 'must be at most 1000').default(1),
+  /** Retries of one call after 429s, 5xx or timeouts (the deadline may end them sooner). */
+  llmMaxRetries: field.nonNegativeInt().default(4),
+  /** Nominal ms one attempt may take before it counts as a timeout. */
+  llmTimeoutMs: field.positiveInt().default(60_000),
+  /** Nominal ms of the first backoff step (full jitter, doubling). */
+  backoffBaseMs: field.positiveInt().default(500),
+  /** Nominal ms cap of one backoff step. */
+  backoffCapMs: field.positiveInt().default(20_000),
+  /** Consecutive 5xx or timeouts that open the circuit. */
+  circuitFailures: field.positiveInt().default(5),
+  /** Nominal ms an open circuit waits before one probe call. */
+  circuitCooldownMs: field.positiveInt().default(10_000),
+  /**
+   * What the provider charges a call against TPM: `max-tokens` (OpenAI: prompt plus the
+   * maximum completion, nothing refunded) or `usage` (prompt plus actual completion).
+   */
+  chargeBasis: z.enum(['max-tokens', 'usage'], { error: 'must be max-tokens or usage' }).default('max-tokens'),
+});
+
+export type AdmissionSettings = z.output<typeof admissionSettingsSchema>;
+export type AdmissionSettingsInput = z.input<typeof admissionSettingsSchema>;
+
+export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
+  admission: { flag: '--admission', env: 'CONCIERGE_ADMISSION' },
+  llmRpm: { flag: '--llm-rpm', env: 'CONCIERGE_LLM_RPM' },
+  llmTpm: { flag: '--llm-tpm', env: 'CONCIERGE_LLM_TPM' },
+  llmTier: { flag: '--llm-tier', env: 'CONCIERGE_LLM_TIER' },
+  budgetSafety: { flag: '--budget-safety', env: 'CONCIERGE_BUDGET_SAFETY' },
+  budgetDepthMs: { flag: '--budget-depth-ms', env: 'CONCIERGE_BUDGET_DEPTH_MS' },
+  budgetBackend: { flag: '--budget-backend', env: 'CONCIERGE_BUDGET_BACKEND' },
+  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL' },
+  budgetKey: { flag: '--budget-key', env: 'CONCIERGE_BUDGET_KEY' },
+  budgetProcesses: { flag: '--budget-processes', env: 'CONCIERGE_BUDGET_PROCESSES' },
+  queueMax: { flag: '--queue-max', env: 'CONCIERGE_QUEUE_MAX' },
+  deadlineMs: { flag: '--deadline-ms', env: 'CONCIERGE_DEADLINE_MS' },
+  callsPerMessage: { flag: '--calls-per-message', env: 'CONCIERGE_CALLS_PER_MESSAGE' },
+  maxCompletionTokens: { flag: '--max-completion-tokens', env: 'CONCIERGE_MAX_COMPLETION_TOKENS' },
+  fallbackModel: { flag: '--fallback-model', env: 'CONCIERGE_FALLBACK_MODEL' },
+  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
+  llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES' },
+  llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS' },
+  backoffBaseMs: { flag: '--backoff-base-ms', env: 'CONCIERGE_BACKOFF_BASE_MS' },
+  backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS' },
+  circuitFailures: { flag: '--circuit-failures', env: 'CONCIERGE_CIRCUIT_FAILURES' },
+  circuitCooldownMs: { flag: '--circuit-cooldown-ms', env: 'CONCIERGE_CIRCUIT_COOLDOWN_MS' },
+  chargeBasis: { flag: '--charge-basis', env: 'CONCIERGE_CHARGE_BASIS' },
+};
+
+const HELP: Record<keyof AdmissionSettingsInput, string> = {
+  admission: 'admission control: on, or off for the seed architecture (default on)',
+  llmRpm: "provider requests per minute (default: the tier's, else learned from x-ratelimit headers)",
+  llmTpm: "provider tokens per minute (default: the tier's, else learned from x-ratelimit headers)",
+  llmTier: 'assume the published gpt-4o-mini limits of a usage tier: tier1..tier5',
+  budgetSafety: 'fraction of the provider limits to use (default 0.95)',
+  budgetDepthMs: 'largest burst, as nominal ms of refill (default 60000: one minute, like the provider)',
+  budgetBackend: 'memory (this process) or redis (shared by all processes with the same key) (default memory)',
+  redisUrl: 'Redis URL of the shared budget (default redis://127.0.0.1:6379)',
+  budgetKey: 'name of the shared budget (default: hash of provider URL and API key)',
+  budgetProcesses: 'processes sharing the budget; each uses 1/N of it while Redis is unreachable (default 2)',
+  queueMax: 'new messages that may wait for the budget; more are shed at once (default 1000)',
+  deadlineMs: 'nominal ms within which a message should be answered (default 60000)',
+  callsPerMessage: 'LLM calls per message assumed until observed (default 2)',
+  maxCompletionTokens: 'completion tokens reserved and sent when a call sets none (default 256)',
+  fallbackModel: "model to use while the main model's circuit is open",
+  timeScale: 'multiplies every nominal duration, like the simulator (default 1)',
+  llmMaxRetries: 'retries of one LLM call after 429, 5xx or timeout (default 4)',
+  llmTimeoutMs: 'nominal ms one LLM attempt may take (default 60000)',
+  backoffBaseMs: 'nominal ms of the first retry backoff step (default 500)',
+  backoffCapMs: 'nominal ms cap of one backoff step (default 20000)',
+  circuitFailures: 'consecutive 5xx/timeouts that open the circuit (default 5)',
+  circuitCooldownMs: 'nominal ms before an open circuit lets a probe through (default 10000)',
+  chargeBasis: 'what the provider charges against TPM: max-tokens (OpenAI) or usage (default max-tokens)',
+};
+
+/**
+ * Add the admission flags to a command. Flags the command already has (a server that also
+ * takes `--time-scale` or `--max-completion-tokens` for its own use) are left as they are:
+ * both schemas read the same value.
+ */
+export function addAdmissionOptions(command: Command): Command {
+  for (const [key, source] of Object.entries(admissionSettingSources) as Array<[keyof AdmissionSettingsInput, { flag: string; env?: string }]>) {
+    if (command.options.some((o) => o.long === source.flag)) continue;
+    command.option(`${source.flag} <value>`, `${HELP[key]} (env ${source.env})`);
+  }
+  return command;
+}
+
+/** The limits in force before any header is seen: explicit flags, else the tier, else unknown. */
+export function configuredLimits(settings: AdmissionSettings): { rpm: number | undefined; tpm: number | undefined } {
+  const tier = settings.llmTier ? LLM_TIERS[settings.llmTier] : undefined;
+  return { rpm: settings.llmRpm ?? tier?.rpm, tpm: settings.llmTpm ?? tier?.tpm };
+}
+
+/** Real ms a message has to be answered, from its nominal deadline and the time scale. */
+export function messageDeadlineMs(settings: Pick<AdmissionSettings, 'deadlineMs' | 'timeScale'>): number {
+  return settings.deadlineMs * settings.timeScale;
+}
