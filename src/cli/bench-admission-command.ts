@@ -16,6 +16,7 @@ const schema = z.object({
     .optional(),
   timeScale: field.positiveNumber().max(1, 'must be at most 1').default(0.05),
   out: z.string().min(1).default('out/bench'),
+  latencyCheck: field.bool().default(true),
   serverArg: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean)).default([]),
 });
 
@@ -58,7 +59,15 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
     const evidence = result.evidence[mode] ?? [];
     for (const e of evidence) {
       lines.push(
-        `${mode}: ${e.label}: makespan ${e.makespanSec.toFixed(1)} s measured vs provider-limited minimum ${e.providerMinimumSec.toFixed(1)} s (${e.makespanOverMinimum.toFixed(2)}x); tier for p95 < 10 s: ${e.tierForP95 ?? 'none of tier1-tier5'}`,
+        `${mode}: ${e.label}: makespan ${e.makespanSec.toFixed(1)} s measured vs provider-limited minimum ${e.providerMinimumSec.toFixed(1)} s (${e.makespanOverMinimum.toFixed(2)}x); provider charged ${Math.round(e.achievedTpm).toLocaleString('en-US')} tokens/min; tier for p95 < 10 s: ${e.tierForP95 ?? 'none of tier1-tier5'}`,
+      );
+    }
+  }
+  for (const mode of modes) {
+    const check = result.latency[mode];
+    if (check) {
+      lines.push(
+        `${mode}: real-time latency check: median ${Math.round(check.tenUsersP50Ms)} ms at 10 users vs ${Math.round(check.singleUserP50Ms)} ms for one user (${check.ratio.toFixed(2)}x; ${check.scaledRatio === null ? 'n/a' : `${check.scaledRatio.toFixed(2)}x`} in the scaled run)`,
       );
     }
   }
@@ -78,11 +87,12 @@ export function registerAdmissionBench(bench: Command): void {
     .option('--time-scale <f>', 'simulator and server clock scale (default 0.05)')
     .option('--out <dir>', 'where bench.json and each mode’s reports go (default out/bench)')
     .option('--server-arg <flags...>', 'extra concierge serve flags for both modes')
+    .option('--latency-check <bool>', 'seed preset: also measure the 10-user/1-user median ratio in real time, about a minute per mode (default true)')
     .action(
       runAction(async (flags: Record<string, unknown>) => {
         const settings = resolveSettings(
           schema,
-          { preset: { flag: '--preset' }, modes: { flag: '--modes' }, timeScale: { flag: '--time-scale' }, out: { flag: '--out' }, serverArg: { flag: '--server-arg' } },
+          { preset: { flag: '--preset' }, latencyCheck: { flag: '--latency-check' }, modes: { flag: '--modes' }, timeScale: { flag: '--time-scale' }, out: { flag: '--out' }, serverArg: { flag: '--server-arg' } },
           { flags },
         );
         const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
@@ -96,7 +106,8 @@ export function registerAdmissionBench(bench: Command): void {
           out: settings.out,
           serverArgs: settings.serverArg,
           signal: controller.signal,
-          onMode: (mode) => process.stderr.write(`== admission ${mode}: ${settings.preset} preset, time scale ${settings.timeScale}\n`),
+          latencyCheck: settings.latencyCheck,
+          onMode: (mode, what) => process.stderr.write(`== admission ${mode}: ${what}\n`),
           onEvent: printer,
         });
         process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);

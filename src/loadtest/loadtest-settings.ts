@@ -42,6 +42,7 @@ export const loadTestSettingsSchema = z.object({
   cooldown: z.coerce.number({ error: 'must be a number of seconds' }).min(0, 'must be 0 or more').optional(),
   stream: field.bool().optional(),
   baseline: field.bool().optional(),
+  baselineConversations: field.positiveInt().max(1000).optional(),
   threshold: repeated
     .superRefine((values, ctx) => {
       for (const v of values) {
@@ -86,6 +87,7 @@ export const loadTestSettingSources: SettingSources<z.input<typeof loadTestSetti
   cooldown: { flag: '--cooldown' },
   stream: { flag: '--stream' },
   baseline: { flag: '--baseline' },
+  baselineConversations: { flag: '--baseline-conversations' },
   threshold: { flag: '--threshold' },
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
   simPreset: { flag: '--sim-preset' },

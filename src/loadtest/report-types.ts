@@ -49,6 +49,7 @@ export interface ReportConfig {
   cooldownSec: number;
   stream: boolean;
   baseline: boolean;
+  baselineConversations: number;
   thresholds: string[];
   pricingModel: string;
   seed: number;

@@ -57,8 +57,13 @@ export interface LoadTestOptions {
   cooldownSec: number;
   /** Use `runs/stream` and measure time to first token. Default false. */
   stream: boolean;
-  /** Run one user for one conversation before the stages. Default true. */
+  /** Run one user before the stages, as the single-user reference. Default true. */
   baseline: boolean;
+  /**
+   * Conversations the baseline user holds, one after the other. Default 1; more make its
+   * median a steady reference (one quick conversation is only two messages).
+   */
+  baselineConversations: number;
   /** k6-like expressions checked per stage. Default `success>0.95`, `p(95)<10000`. */
   thresholds: string[];
   /** Time scale F of the simulator and server; think times and timeouts are multiplied by F. Default 1. */
@@ -117,6 +122,7 @@ export const LOAD_TEST_DEFAULTS: Readonly<Omit<LoadTestOptions, 'signal' | 'onEv
   cooldownSec: 2,
   stream: false,
   baseline: true,
+  baselineConversations: 1,
   thresholds: [...DEFAULT_THRESHOLDS],
   timeScale: 1,
   simPreset: undefined,
@@ -238,7 +244,14 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
     const derived = plan.kind === 'open' ? plan.durationMs + perConversationBoundMs : rampMs + plan.conversationsPerUser * perConversationBoundMs;
     plan.boundMs = options.stageTimeoutSec !== undefined ? options.stageTimeoutSec * 1000 * f : derived + 10_000 * f;
   }
-  const baselinePlan: StagePlan = { kind: 'baseline', index: 0, users: 1, conversationsPerUser: 1, rampMs: 0, boundMs: perConversationBoundMs + 10_000 * f };
+  const baselinePlan: StagePlan = {
+    kind: 'baseline',
+    index: 0,
+    users: 1,
+    conversationsPerUser: options.baselineConversations,
+    rampMs: 0,
+    boundMs: options.baselineConversations * perConversationBoundMs + 10_000 * f,
+  };
   const maxDurationMs =
     options.maxDurationSec !== undefined
       ? options.maxDurationSec * 1000 * f
@@ -392,6 +405,7 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
     cooldownSec: options.cooldownSec,
     stream: options.stream,
     baseline: options.baseline,
+    baselineConversations: options.baselineConversations,
     thresholds: thresholds.map((t) => t.expression),
     pricingModel: options.pricingModel,
     seed: options.seed,
