@@ -13,9 +13,9 @@ export type AdmissionMode = 'off' | 'on';
  * with the default deadline, so most messages cannot be served in time and must be shed.
  */
 export const ADMISSION_BENCH_PRESETS = {
-  seed: { stages: [10, 50, 100], tier: 'tier1', deadlineMs: 300_000, defaultModes: ['off', 'on'] },
-  saturation: { stages: [1000], tier: 'tier1', deadlineMs: undefined, defaultModes: ['on'] },
-} as const satisfies Record<string, { stages: number[]; tier: keyof typeof LLM_TIERS; deadlineMs: number | undefined; defaultModes: AdmissionMode[] }>;
+  seed: { stages: [10, 50, 100], tier: 'tier1', deadlineMs: 300_000, defaultModes: ['off', 'on'], shedRetries: 0 },
+  saturation: { stages: [1000], tier: 'tier1', deadlineMs: undefined, defaultModes: ['on'], shedRetries: 5 },
+} as const satisfies Record<string, { stages: number[]; tier: keyof typeof LLM_TIERS; deadlineMs: number | undefined; defaultModes: AdmissionMode[]; shedRetries?: number }>;
 
 export type AdmissionBenchPreset = keyof typeof ADMISSION_BENCH_PRESETS;
 
@@ -192,6 +192,8 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
       stages: [...preset.stages],
       // Ten single-user conversations make the reference median steady.
       baselineConversations: 10,
+      // Saturated users come back after Retry-After, as a polite client would, so demand lasts.
+      shedRetries: preset.shedRetries,
       timeScale: options.timeScale,
       simPreset: preset.tier,
       serverArgs,

@@ -47,6 +47,7 @@ export function registerLoadtestCommand(program: Command): void {
     .option('--cooldown <sec>', 'pause between stages (default 2)')
     .option('--stream', 'use runs/stream and measure time to first token')
     .option('--no-baseline', 'skip the single-user baseline conversation before the stages')
+    .option('--shed-retries <n>', 'times a user resends a message the server shed (503 OVERLOADED), after its Retry-After (default 0)')
     .option('--baseline-conversations <n>', 'conversations the baseline user holds, one after the other (default 1)')
     .option('--threshold <expr>', "k6-like check per stage, repeatable: 'p(95)<10000', 'success>0.95', 'rate_failed<0.05', 'conversation.p(95)<60s', 'ttft.p(95)<2000' (default success>0.95 and p(95)<10000)", collect)
     .option('--time-scale <f>', 'passed to the simulator and server; think times, timeouts and bounds are multiplied by f, and the report gives real-time equivalents (env CONCIERGE_TIME_SCALE, default 1)')
@@ -91,6 +92,7 @@ function toInput(s: LoadTestSettings): LoadTestInput {
     stream: s.stream,
     baseline: s.baseline,
     baselineConversations: s.baselineConversations,
+    shedRetries: s.shedRetries,
     thresholds: s.threshold,
     timeScale: s.timeScale,
     simPreset: s.simPreset,

@@ -52,6 +52,24 @@ describe('AdmissionGate', () => {
     expect(gate.stats()).toMatchObject({ inFlight: 0, admitted: 1, serviceMs: 1200 });
   });
 
+  it('preflight refuses a new message that could not make its deadline, without queueing or reserving', async () => {
+    const { gate, clock, budget } = setup({ rpm: 6 }); // one request every 10 s
+    // Nothing learned yet: no opinion.
+    expect(gate.preflight('c', clock.now() + 1000)).toBeUndefined();
+    for (let i = 0; i < 6; i += 1) await sent(gate, ticket(clock));
+    const before = budget.snapshot().requests.remaining;
+    // The bucket is empty: the next request fits in about 10 s, so a 5 s deadline cannot be met.
+    const shed = gate.preflight('d', clock.now() + 5_000);
+    expect(shed).toBeInstanceOf(AdmissionShedError);
+    expect(shed?.code).toBe('OVERLOADED');
+    expect(shed?.retryAfterMs).toBeGreaterThan(0);
+    // A generous deadline passes, and the preflight took nothing from the budget or the queue.
+    expect(gate.preflight('d', clock.now() + 600_000)).toBeUndefined();
+    expect(budget.snapshot().requests.remaining).toBe(before);
+    expect(gate.stats().queue.depth).toBe(0);
+    expect(gate.stats().sheds.deadline).toBe(1);
+  });
+
   it('queues when the budget is spent and admits in priority and round-robin order as it refills', async () => {
     const { gate, clock } = setup({ rpm: 6 }); // one request every 10 s
     for (let i = 0; i < 6; i += 1) await sent(gate, ticket(clock));

@@ -172,6 +172,42 @@ export class AdmissionGate {
   }
 
   /**
+   * Would a new message arriving now be shed? Asked before the server spends anything on the
+   * message (a run record, a checkpoint, a prompt), so that under overload the refusal costs
+   * next to nothing and comes at once. The message's prompt does not exist yet, so it is
+   * weighed as the average recent call; nothing is queued or reserved.
+   */
+  preflight(customerId: string, deadlineAt: number): AdmissionShedError | undefined {
+    const { clock } = this.#options;
+    if (this.#closed) return this.#shed('closing', this.#options.minRetryAfterMs, 'the server is shutting down');
+    if (this.#admitted === 0 || this.#learning) return undefined;
+    const now = clock.now();
+    const entry: Entry = {
+      customerId,
+      priority: 'new',
+      need: this.#avgNeed,
+      deadlineAt,
+      enqueuedAt: now,
+      reserving: false,
+      resolve: () => {},
+      reject: () => {},
+      cleanup: () => {},
+    };
+    if (this.#queue.sizeOf('new') >= this.#options.queueMax) {
+      this.#queue.push(entry);
+      const wait = this.#predict(entry);
+      this.#queue.remove(entry);
+      return this.#shed('queue-full', this.#retryAfter(entry, wait, now), `the admission queue is full (${this.#options.queueMax} messages waiting)`);
+    }
+    this.#queue.push(entry);
+    const wait = this.#predict(entry);
+    this.#queue.remove(entry);
+    const verdict = shedVerdict({ now, deadlineAt, waitMs: wait, serviceMs: this.#serviceFor(entry), minRetryAfterMs: this.#options.minRetryAfterMs });
+    if (!verdict.shed) return undefined;
+    return this.#shed('deadline', this.#retryAfter(entry, wait, now), 'the message cannot be answered within its deadline at the current provider rate limit');
+  }
+
+  /**
    * The provider has answered (or the attempt failed): it has certainly received the call.
    * Call exactly once per admission, as soon as the answer starts.
    */

@@ -153,3 +153,12 @@ export function configuredLimits(settings: AdmissionSettings): { rpm: number | u
 export function messageDeadlineMs(settings: Pick<AdmissionSettings, 'deadlineMs' | 'timeScale'>): number {
   return settings.deadlineMs * settings.timeScale;
 }
+
+/**
+ * Real ms one LLM attempt may take. Scaled like every nominal duration, but never below ten
+ * real seconds (or the nominal value, if shorter): the time scale speeds up the provider, not
+ * this process, so a busy event loop must not turn into provider timeouts.
+ */
+export function llmAttemptTimeoutMs(settings: Pick<AdmissionSettings, 'llmTimeoutMs' | 'timeScale'>): number {
+  return Math.max(settings.llmTimeoutMs * settings.timeScale, Math.min(settings.llmTimeoutMs, 10_000));
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from './admission-gate.js';
 import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './admission-fetch.js';
-import { configuredLimits, type AdmissionSettings } from './admission-settings.js';
+import { configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
@@ -29,6 +29,11 @@ export interface AdmissionDeps {
 export interface Admission {
   /** The fetch to give the OpenAI SDK (`configuration.fetch`); with admission off, the inner fetch itself. */
   readonly fetch: typeof fetch;
+  /**
+   * Throws AdmissionShedError (503 OVERLOADED, with Retry-After) when a new message from this
+   * customer would be shed anyway, before the server does any work for it. No-op when off.
+   */
+  preflight(customerId: string, deadlineAt: number): void;
   stats(): AdmissionStats;
   /** Shed whatever still waits and release the Redis connection (if this module made it). */
   close(): Promise<void>;
@@ -78,7 +83,7 @@ export function deriveBudgetKey(baseURL: string, apiKey: string): string {
 export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps = {}): Admission {
   const inner = deps.fetch ?? createMeteredFetch(globalThis.fetch);
   const counters = emptyCounters();
-  if (settings.admission === 'off') return { fetch: inner, stats: () => offStats(settings, counters), close: async () => {} };
+  if (settings.admission === 'off') return { fetch: inner, preflight: () => {}, stats: () => offStats(settings, counters), close: async () => {} };
 
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? Math.random;
@@ -141,7 +146,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     defaultDeadlineMs: settings.deadlineMs * F,
     maxCompletionTokens: settings.maxCompletionTokens,
     maxRetries: settings.llmMaxRetries,
-    attemptTimeoutMs: settings.llmTimeoutMs * F,
+    attemptTimeoutMs: llmAttemptTimeoutMs(settings),
     backoff: { baseMs: settings.backoffBaseMs * F, capMs: settings.backoffCapMs * F },
     chargeBasis: settings.chargeBasis,
     fallbackModel: settings.fallbackModel,
@@ -152,6 +157,10 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
 
   return {
     fetch: admissionFetch,
+    preflight: (customerId, deadlineAt) => {
+      const shed = gate.preflight(customerId, deadlineAt);
+      if (shed) throw shed;
+    },
     stats: () => {
       const g = gate.stats();
       const b = budget.snapshot();

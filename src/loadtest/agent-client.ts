@@ -28,6 +28,7 @@ export interface TurnFailure {
   status: number | undefined;
   code: string | undefined;
   message: string;
+  /** Seconds to wait before retrying, as the server said (`retry-after-ms` / 1000, else `retry-after`). */
   retryAfter: string | undefined;
 }
 
@@ -185,7 +186,10 @@ export class AgentClient {
       const error = (safeJson(text) ?? {}) as { code?: unknown; message?: unknown };
       const code = typeof error.code === 'string' ? error.code : undefined;
       const message = typeof error.message === 'string' ? error.message : text.slice(0, 200);
-      return failure({ status: response.status, code }, message, response.headers.get('retry-after') ?? undefined);
+      // Prefer the millisecond hint: whole seconds are too coarse for a time-scaled run.
+      const retryAfterMs = response.headers.get('retry-after-ms');
+      const retryAfter = response.headers.get('retry-after');
+      return failure({ status: response.status, code }, message, retryAfterMs !== null ? `${Number(retryAfterMs) / 1000}` : (retryAfter ?? undefined));
     } catch (error) {
       const aborted = abortReason();
       if (aborted) return failure({ aborted }, aborted === 'timeout' ? `no answer within ${Math.round(options.timeoutMs)} ms` : 'stopped');

@@ -43,6 +43,7 @@ export const loadTestSettingsSchema = z.object({
   stream: field.bool().optional(),
   baseline: field.bool().optional(),
   baselineConversations: field.positiveInt().max(1000).optional(),
+  shedRetries: field.nonNegativeInt().max(100).optional(),
   threshold: repeated
     .superRefine((values, ctx) => {
       for (const v of values) {
@@ -88,6 +89,7 @@ export const loadTestSettingSources: SettingSources<z.input<typeof loadTestSetti
   stream: { flag: '--stream' },
   baseline: { flag: '--baseline' },
   baselineConversations: { flag: '--baseline-conversations' },
+  shedRetries: { flag: '--shed-retries' },
   threshold: { flag: '--threshold' },
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
   simPreset: { flag: '--sim-preset' },

@@ -50,6 +50,7 @@ export interface ReportConfig {
   stream: boolean;
   baseline: boolean;
   baselineConversations: number;
+  shedRetries: number;
   thresholds: string[];
   pricingModel: string;
   seed: number;

@@ -64,6 +64,8 @@ export interface LoadTestOptions {
    * median a steady reference (one quick conversation is only two messages).
    */
   baselineConversations: number;
+  /** Times a user resends a message the server shed, after its Retry-After. Default 0. */
+  shedRetries: number;
   /** k6-like expressions checked per stage. Default `success>0.95`, `p(95)<10000`. */
   thresholds: string[];
   /** Time scale F of the simulator and server; think times and timeouts are multiplied by F. Default 1. */
@@ -123,6 +125,7 @@ export const LOAD_TEST_DEFAULTS: Readonly<Omit<LoadTestOptions, 'signal' | 'onEv
   stream: false,
   baseline: true,
   baselineConversations: 1,
+  shedRetries: 0,
   thresholds: [...DEFAULT_THRESHOLDS],
   timeScale: 1,
   simPreset: undefined,
@@ -235,7 +238,8 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
   const timeoutMs = options.timeoutSec * 1000 * f;
   const rampMs = options.rampSec * 1000 * f;
   const cooldownMs = options.cooldownSec * 1000 * f;
-  const perConversationBoundMs = (messages + 2) * (timeoutMs + 1.5 * thinkTimeMs);
+  // Each shed retry is one more message, after a Retry-After shorter than the timeout.
+  const perConversationBoundMs = (messages + 2 + options.shedRetries) * (timeoutMs + 1.5 * thinkTimeMs);
   const plans: StagePlan[] =
     options.model === 'closed'
       ? options.stages.map((users, i) => ({ kind: 'closed', index: i + 1, users, conversationsPerUser: options.conversationsPerUser, rampMs, boundMs: 0 }))
@@ -311,6 +315,7 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
       messages,
       thinkTimeMs,
       timeoutMs,
+      shedRetries: options.shedRetries,
       stream: options.stream,
       seed: options.seed,
     };
@@ -406,6 +411,7 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
     stream: options.stream,
     baseline: options.baseline,
     baselineConversations: options.baselineConversations,
+    shedRetries: options.shedRetries,
     thresholds: thresholds.map((t) => t.expression),
     pricingModel: options.pricingModel,
     seed: options.seed,

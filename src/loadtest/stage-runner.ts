@@ -19,6 +19,8 @@ export interface StageRunnerContext {
   timeoutMs: number;
   stream: boolean;
   seed: number;
+  /** Times a user sends a shed message again after the server's Retry-After (0: gives up). */
+  shedRetries: number;
   /** Sees every message as it ends (raw records for tests and custom analyses). */
   onTurn?: ((turn: TurnRecord) => void) | undefined;
 }
@@ -118,6 +120,7 @@ async function runConversation(
   let threadId: string | undefined;
   let intendedAt = who.intendedAt;
   let message = script.next('');
+  let shedRetriesLeft = ctx.shedRetries;
   try {
     while (message !== undefined) {
       const planned = !script.lastWasRecovery;
@@ -141,6 +144,14 @@ async function runConversation(
       const endedAt = ctx.now();
       record({ intendedAt, sentAt, endedAt, outcome, planned });
       if (!outcome.ok) {
+        // A polite client comes back when the server said it could serve it; the retry is a
+        // message of its own, timed from that moment.
+        const retryAfterSec = outcome.cause === 'shed' ? Number(outcome.retryAfter) : Number.NaN;
+        if (shedRetriesLeft > 0 && Number.isFinite(retryAfterSec)) {
+          shedRetriesLeft -= 1;
+          intendedAt = endedAt + retryAfterSec * 1000;
+          continue;
+        }
         ok = false;
         break;
       }

@@ -37,7 +37,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ConciergeError | Error, request, reply) => {
     if (isConciergeError(error)) {
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      if (typeof retryAfterMs === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      if (typeof retryAfterMs === 'number') {
+        // Retry-After takes whole seconds; retry-after-ms (as OpenAI sends it) keeps the precision.
+        reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+        reply.header('retry-after-ms', String(Math.max(0, Math.round(retryAfterMs))));
+      }
       return reply.status(error.status).send(error.toJSON());
     }
     if (error instanceof ZodError) return reply.status(400).send(validationErrorFrom(error).toJSON());

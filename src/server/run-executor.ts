@@ -22,6 +22,8 @@ export interface RunExecutorOptions {
   /** Real milliseconds within which a message should be answered; admission sheds beyond it. */
   messageDeadlineMs: number;
   recursionLimit: number;
+  /** Refuse a message at once (throwing) when it would be shed anyway: admission's preflight. */
+  preflight?: (customerId: string, deadlineAt: number) => void;
 }
 
 export interface RunInput {
@@ -60,6 +62,7 @@ export class RunExecutor {
   /** Take the thread's lock and start the run; resolves once it has started. */
   async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
+    this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
     const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
     let run: RunRecord;
     try {

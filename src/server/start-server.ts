@@ -10,7 +10,7 @@ import { buildSystemPrompt } from '../agent/system-prompt.js';
 import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
 import { createAdmission } from '../llm/admission.js';
-import { messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
+import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
 import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
 import { createMeteredFetch } from '../llm/metered-fetch.js';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
@@ -87,7 +87,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     // architecture, LangChain's default retries; under a time scale they run on the scaled
     // clock (a faithful port), so the comparison with admission on is not distorted.
     const scaledOff = !admissionOn && settings.timeScale !== 1;
-    const llmAttemptMs = admissionSettings.llmTimeoutMs * settings.timeScale;
+    const llmAttemptMs = llmAttemptTimeoutMs(admissionSettings);
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
     const model = createChatModel({
       model: settings.model,
@@ -117,6 +117,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       runTimeoutMs,
       messageDeadlineMs: messageDeadlineMs(admissionSettings),
       recursionLimit: settings.recursionLimit,
+      preflight: admission.preflight,
     });
 
     const lag = new EventLoopLag();
