@@ -60,6 +60,11 @@ export const admissionSettingsSchema = z.object({
   llmMaxRetries: field.nonNegativeInt().default(4),
   /** Nominal ms one attempt may take before it counts as a timeout. */
   llmTimeoutMs: field.positiveInt().default(60_000),
+  /**
+   * Real ms below which a time-scaled attempt timeout never goes: the time scale speeds up
+   * the provider, not this process, so a busy event loop must not look like a dead provider.
+   */
+  llmTimeoutFloorMs: field.nonNegativeInt().default(10_000),
   /** Nominal ms of the first backoff step (full jitter, doubling). */
   backoffBaseMs: field.positiveInt().default(500),
   /** Nominal ms cap of one backoff step. */
@@ -97,6 +102,7 @@ export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
   llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES' },
   llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS' },
+  llmTimeoutFloorMs: { flag: '--llm-timeout-floor-ms', env: 'CONCIERGE_LLM_TIMEOUT_FLOOR_MS' },
   backoffBaseMs: { flag: '--backoff-base-ms', env: 'CONCIERGE_BACKOFF_BASE_MS' },
   backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS' },
   circuitFailures: { flag: '--circuit-failures', env: 'CONCIERGE_CIRCUIT_FAILURES' },
@@ -123,6 +129,7 @@ const HELP: Record<keyof AdmissionSettingsInput, string> = {
   timeScale: 'multiplies every nominal duration, like the simulator (default 1)',
   llmMaxRetries: 'retries of one LLM call after 429, 5xx or timeout (default 4)',
   llmTimeoutMs: 'nominal ms one LLM attempt may take (default 60000)',
+  llmTimeoutFloorMs: 'real ms a time-scaled LLM attempt timeout never goes below (default 10000)',
   backoffBaseMs: 'nominal ms of the first retry backoff step (default 500)',
   backoffCapMs: 'nominal ms cap of one backoff step (default 20000)',
   circuitFailures: 'consecutive 5xx/timeouts that open the circuit (default 5)',
@@ -154,11 +161,7 @@ export function messageDeadlineMs(settings: Pick<AdmissionSettings, 'deadlineMs'
   return settings.deadlineMs * settings.timeScale;
 }
 
-/**
- * Real ms one LLM attempt may take. Scaled like every nominal duration, but never below ten
- * real seconds (or the nominal value, if shorter): the time scale speeds up the provider, not
- * this process, so a busy event loop must not turn into provider timeouts.
- */
-export function llmAttemptTimeoutMs(settings: Pick<AdmissionSettings, 'llmTimeoutMs' | 'timeScale'>): number {
-  return Math.max(settings.llmTimeoutMs * settings.timeScale, Math.min(settings.llmTimeoutMs, 10_000));
+/** Real ms one LLM attempt may take: the nominal timeout, scaled, but not below the floor (nor above the nominal value). */
+export function llmAttemptTimeoutMs(settings: Pick<AdmissionSettings, 'llmTimeoutMs' | 'llmTimeoutFloorMs' | 'timeScale'>): number {
+  return Math.max(settings.llmTimeoutMs * settings.timeScale, Math.min(settings.llmTimeoutMs, settings.llmTimeoutFloorMs));
 }

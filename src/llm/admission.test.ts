@@ -48,7 +48,7 @@ function fakeProvider(handler: Handler) {
 
 function settings(overrides: Partial<Record<keyof AdmissionSettingsInput, unknown>> = {}) {
   return resolveSettings(admissionSettingsSchema, admissionSettingSources, {
-    flags: { llmRpm: 600, llmTpm: 100_000, budgetSafety: 1, timeScale: 0.001, callsPerMessage: 1, ...overrides },
+    flags: { llmRpm: 600, llmTpm: 100_000, budgetSafety: 1, timeScale: 0.001, llmTimeoutFloorMs: 0, callsPerMessage: 1, ...overrides },
     env: {},
   });
 }
