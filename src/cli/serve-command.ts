@@ -10,7 +10,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('Run the booking agent over HTTP (LangGraph-SDK compatible). With no OPENAI_API_KEY or OPENAI_BASE_URL, the built-in simulator answers.')
     .option('--host <host>', 'interface to bind (env CONCIERGE_HOST)', undefined)
-    .option('--port <port>', 'port; 0 picks a free one (env CONCIERGE_PORT, default 2024)')
+    .option('--port <port>', 'port; 0 picks a free one (env CONCIERGE_PORT, default 8710)')
     .option('--db <path>', 'SQLite database file (env CONCIERGE_DB, default data/concierge.db)')
     .option('--business <file>', "the owner's business file, JSON or YAML (env CONCIERGE_BUSINESS_FILE; default: the demo business)")
     .option('--api-keys <list>', 'KEY=CUSTOMER pairs, comma-separated (env CONCIERGE_API_KEYS)')

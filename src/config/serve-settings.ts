@@ -27,7 +27,7 @@ const keyList = z.string().transform((text) => new Set(text.split(',').map((s) =
 
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
-  port: field.port().default(2024),
+  port: field.port().default(8710),
   db: z.string().min(1, 'must be a file path, or :memory:').default('data/concierge.db'),
   business: z.string().min(1, 'must be a path to a JSON or YAML business file').optional(),
   apiKeys: apiKeyList.default(new Map()),
