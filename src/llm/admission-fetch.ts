@@ -8,6 +8,7 @@ import { classifyFailure, fitsDeadline, fullJitterBackoff, rateLimitPauseMs, typ
 import { currentRunContext } from './run-context.js';
 import { completionAllowance, type ChatCompletionBody, type TokenEstimator } from './token-estimate.js';
 import type { Need } from './token-bucket.js';
+import { settleOnCompletion, type ProviderUsage } from './usage-on-completion.js';
 
 type Fetch = typeof fetch;
 
@@ -74,10 +75,6 @@ interface ChatRequest {
   body: ChatCompletionBody;
 }
 
-interface Usage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
 
 /**
  * The admission fetch: what the OpenAI SDK calls instead of `fetch`. For each
@@ -260,7 +257,7 @@ async function giveBack(gate: AdmissionGate, admitted: Admitted, need: Need): Pr
  * maximum completion and refunds nothing (`max-tokens`), so only the prompt estimate is
  * corrected; a provider that charges actual usage gets the unused completion back.
  */
-function costDelta(basis: 'max-tokens' | 'usage', usage: Usage | undefined, completionAllowance: number, need: Need): Need | undefined {
+function costDelta(basis: 'max-tokens' | 'usage', usage: ProviderUsage | undefined, completionAllowance: number, need: Need): Need | undefined {
   if (!usage || typeof usage.prompt_tokens !== 'number') return undefined;
   const completion = basis === 'max-tokens' ? completionAllowance : (usage.completion_tokens ?? completionAllowance);
   return { requests: 0, tokens: usage.prompt_tokens + completion - need.tokens };
@@ -334,78 +331,3 @@ function describe(error: unknown): string {
   return (error instanceof Error ? `${error.message}${cause}` : String(error)).replace(/timed? ?out/gi, 'expired');
 }
 
-/**
- * Hand the response on, calling `done` once with the provider's usage when its body has
- * been read to the end (JSON: now; a stream: at its last chunk, or when it is cancelled).
- */
-async function settleOnCompletion(response: Response, done: (usage: Usage | undefined) => void): Promise<Response> {
-  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
-  const type = response.headers.get('content-type') ?? '';
-  if (!response.body) {
-    done(undefined);
-    return response;
-  }
-  if (!type.includes('text/event-stream')) {
-    const text = await response.text();
-    let usage: Usage | undefined;
-    try {
-      usage = (JSON.parse(text) as { usage?: Usage }).usage;
-    } catch {
-      usage = undefined;
-    }
-    done(usage);
-    return new Response(text, init);
-  }
-  return new Response(watchStream(response.body, done), init);
-}
-
-/** Pass an SSE body through unchanged, noting the `usage` chunk that `include_usage` adds last. */
-function watchStream(source: ReadableStream<Uint8Array>, done: (usage: Usage | undefined) => void): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  const decoder = new TextDecoder();
-  let pending = '';
-  let usage: Usage | undefined;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    done(usage);
-  };
-  const scan = (final: boolean) => {
-    const lines = pending.split('\n');
-    pending = final ? '' : (lines.pop() ?? '');
-    for (const line of lines) {
-      if (!line.startsWith('data:') || !line.includes('"usage"')) continue;
-      try {
-        const chunk = JSON.parse(line.slice(5).trim()) as { usage?: Usage | null };
-        if (chunk.usage) usage = chunk.usage;
-      } catch {
-        // Not ours to report: the SDK parses the same line.
-      }
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done: end, value } = await reader.read();
-        if (end) {
-          pending += decoder.decode();
-          scan(true);
-          finish();
-          controller.close();
-          return;
-        }
-        pending += decoder.decode(value, { stream: true });
-        scan(false);
-        controller.enqueue(value);
-      } catch (error) {
-        finish();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      finish();
-      await reader.cancel(reason);
-    },
-  });
-}

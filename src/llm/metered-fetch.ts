@@ -1,12 +1,7 @@
 import { currentRunContext } from './run-context.js';
+import { settleOnCompletion, type ProviderUsage } from './usage-on-completion.js';
 
 type Fetch = typeof fetch;
-
-interface ProviderUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-}
 
 /**
  * Wrap the fetch that the OpenAI SDK uses so that every HTTP attempt to the provider is
@@ -36,71 +31,13 @@ export function createMeteredFetch(inner: Fetch = fetch): Fetch {
       context.usage.llmMs += performance.now() - started;
       return response;
     }
-    const record = (usage: ProviderUsage | undefined) => {
+    return settleOnCompletion(response, (usage: ProviderUsage | undefined) => {
       context.usage.llmMs += performance.now() - started;
       context.usage.llmCalls += 1;
       if (!usage) return;
       context.usage.promptTokens += usage.prompt_tokens ?? 0;
       context.usage.cachedTokens += usage.prompt_tokens_details?.cached_tokens ?? 0;
       context.usage.completionTokens += usage.completion_tokens ?? 0;
-    };
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('text/event-stream')) {
-      return new Response(response.body.pipeThrough(usageSniffer(record)), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
-    }
-    const text = await response.text();
-    let usage: ProviderUsage | undefined;
-    try {
-      usage = (JSON.parse(text) as { usage?: ProviderUsage }).usage;
-    } catch {
-      usage = undefined;
-    }
-    record(usage);
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    });
   };
-}
-
-/**
- * Pass a server-sent-event stream through unchanged while watching for the chunk that
- * carries `usage` (sent last when `stream_options.include_usage` is set).
- */
-function usageSniffer(record: (usage: ProviderUsage | undefined) => void): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  let usage: ProviderUsage | undefined;
-  let done = false;
-  const finish = () => {
-    if (done) return;
-    done = true;
-    record(usage);
-  };
-  const scan = (final: boolean) => {
-    const lines = pending.split('\n');
-    pending = final ? '' : (lines.pop() ?? '');
-    for (const line of lines) {
-      if (!line.startsWith('data:') || !line.includes('"usage"')) continue;
-      try {
-        const chunk = JSON.parse(line.slice(5).trim()) as { usage?: ProviderUsage | null };
-        if (chunk.usage) usage = chunk.usage;
-      } catch {
-        // A malformed line is the SDK's problem to report; metering just skips it.
-      }
-    }
-  };
-  return new TransformStream({
-    transform(chunk, controller) {
-      pending += decoder.decode(chunk, { stream: true });
-      scan(false);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      pending += decoder.decode();
-      scan(true);
-      finish();
-    },
-  });
 }

@@ -1,5 +1,5 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import type { Tiktoken } from 'js-tiktoken/lite';
+import { o200kEncoder, renderTools, type PromptTool } from '../shared/o200k-prompt.js';
 
 /**
  * Prompt tokens of a Chat Completions request, counted the way the provider's rate limiter
@@ -36,13 +36,8 @@ export interface ChatCompletionBody {
   [key: string]: unknown;
 }
 
-let encoder: Tiktoken | undefined;
-
-/** Built on first use: loading the o200k ranks takes about half a second. */
-function o200k(): Tiktoken {
-  encoder ??= new Tiktoken(o200kBase);
-  return encoder;
-}
+/** Built on first use, and shared with the simulator when it runs in this process. */
+const o200k = (): Tiktoken => o200kEncoder();
 
 function countText(text: string): number {
   // 'all' allowed: a user who types "<|endoftext|>" is counted, not refused.
@@ -111,11 +106,7 @@ function messageTokens(message: ChatMessageBody): number {
   return n;
 }
 
-interface ToolDefinition {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
+type ToolDefinition = PromptTool;
 
 function toolDefinitions(body: ChatCompletionBody): ToolDefinition[] {
   const out: ToolDefinition[] = [];
@@ -132,48 +123,6 @@ function toolDefinitions(body: ChatCompletionBody): ToolDefinition[] {
   return out;
 }
 
-/** Tool definitions as OpenAI renders them into the system prompt (a TypeScript namespace). */
-function renderTools(tools: readonly ToolDefinition[]): string {
-  const lines = ['# Tools', '', '## functions', '', 'namespace functions {', ''];
-  for (const tool of tools) {
-    if (tool.description) lines.push(`// ${tool.description}`);
-    const props = (tool.parameters.properties ?? {}) as Record<string, Record<string, unknown>>;
-    const required = new Set(Array.isArray(tool.parameters.required) ? (tool.parameters.required as string[]) : []);
-    const names = Object.keys(props);
-    if (names.length === 0) {
-      lines.push(`type ${tool.name} = () => any;`, '');
-      continue;
-    }
-    lines.push(`type ${tool.name} = (_: {`);
-    for (const name of names) {
-      const prop = props[name] ?? {};
-      if (typeof prop.description === 'string') lines.push(`// ${prop.description}`);
-      lines.push(`${name}${required.has(name) ? '' : '?'}: ${renderType(prop)},`);
-    }
-    lines.push('}) => any;', '');
-  }
-  lines.push('} // namespace functions');
-  return lines.join('\n');
-}
-
-function renderType(schema: Record<string, unknown>): string {
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  switch (schema.type) {
-    case 'integer':
-    case 'number':
-      return 'number';
-    case 'boolean':
-      return 'boolean';
-    case 'array':
-      return `${renderType((schema.items ?? {}) as Record<string, unknown>)}[]`;
-    case 'string':
-      return 'string';
-    case 'object':
-      return 'object';
-    default:
-      return 'any';
-  }
-}
 
 /**
  * The completion tokens a call reserves: its `max_completion_tokens` (or legacy

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_TOOLS } from './bench/agent-tools.js';
 import { parseChatRequest } from './request-validation.js';
-import { REPLY_PRIMING_TOKENS, TokenCounter, renderTools } from './token-counter.js';
+import { renderTools } from '../shared/o200k-prompt.js';
+import { REPLY_PRIMING_TOKENS, TokenCounter } from './token-counter.js';
 
 describe('TokenCounter', () => {
   const counter = new TokenCounter({ maxEntries: 100 });

@@ -1,5 +1,5 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import type { Tiktoken } from 'js-tiktoken/lite';
+import { O200K_PATTERN_SOURCE, o200kEncoder, renderTools } from '../shared/o200k-prompt.js';
 import type { SimMessage, SimTool } from './chat-request.js';
 import { LruCache } from './lru-cache.js';
 
@@ -18,13 +18,6 @@ export const REPLY_PRIMING_TOKENS = 3;
 export const TOOL_CALL_OVERHEAD_TOKENS = 7;
 const TOOLS_BLOCK_OVERHEAD_TOKENS = 9;
 
-let sharedEncoder: Tiktoken | undefined;
-
-/** The o200k_base encoder; built once per process (it takes about half a second). */
-export function o200kEncoder(): Tiktoken {
-  sharedEncoder ??= new Tiktoken(o200kBase);
-  return sharedEncoder;
-}
 
 export interface TokenCounterOptions {
   /** Bound of the per-message and per-tool-list caches. */
@@ -57,7 +50,7 @@ export class TokenCounter {
 
   constructor(options: TokenCounterOptions = { maxEntries: 50_000 }) {
     this.#encoder = o200kEncoder();
-    this.#pattern = new RegExp(o200kBase.pat_str, 'gu');
+    this.#pattern = new RegExp(O200K_PATTERN_SOURCE, 'gu');
     this.#pieces = new LruCache(PIECE_CACHE_ENTRIES);
     this.#messages = new LruCache(options.maxEntries);
     this.#tools = new LruCache(Math.max(16, Math.floor(options.maxEntries / 100)));
@@ -156,45 +149,3 @@ function splitDecode(encoder: Tiktoken, ids: readonly number[]): string[] {
   return out;
 }
 
-/** The tool block as OpenAI renders it into the system prompt, closely enough to count. */
-export function renderTools(tools: readonly SimTool[]): string {
-  const lines = ['# Tools', '', '## functions', '', 'namespace functions {', ''];
-  for (const tool of tools) {
-    if (tool.description) lines.push(`// ${tool.description}`);
-    const props = (tool.parameters.properties ?? {}) as Record<string, Record<string, unknown>>;
-    const required = new Set(Array.isArray(tool.parameters.required) ? (tool.parameters.required as string[]) : []);
-    const names = Object.keys(props);
-    if (names.length === 0) {
-      lines.push(`type ${tool.name} = () => any;`, '');
-      continue;
-    }
-    lines.push(`type ${tool.name} = (_: {`);
-    for (const name of names) {
-      const prop = props[name] ?? {};
-      if (typeof prop.description === 'string') lines.push(`// ${prop.description}`);
-      lines.push(`${name}${required.has(name) ? '' : '?'}: ${renderType(prop)},`);
-    }
-    lines.push('}) => any;', '');
-  }
-  lines.push('} // namespace functions');
-  return lines.join('\n');
-}
-
-function renderType(schema: Record<string, unknown>): string {
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  switch (schema.type) {
-    case 'integer':
-    case 'number':
-      return 'number';
-    case 'boolean':
-      return 'boolean';
-    case 'array':
-      return `${renderType((schema.items ?? {}) as Record<string, unknown>)}[]`;
-    case 'object':
-      return 'object';
-    case 'string':
-      return 'string';
-    default:
-      return 'any';
-  }
-}
