@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { field, type SettingSources } from '../config/settings.js';
+import { GPT_4O_MINI_TIERS } from '../shared/openai-tiers.js';
 
 /**
  * Published gpt-4o-mini organisation limits per usage tier, so `--llm-tier tier1` is all an
  * operator needs to say. Explicit `--llm-rpm` / `--llm-tpm` override the tier.
  */
-export const LLM_TIERS = {
-  tier1: { rpm: 500, tpm: 200_000 },
-  tier2: { rpm: 5_000, tpm: 2_000_000 },
-  tier3: { rpm: 5_000, tpm: 4_000_000 },
-  tier4: { rpm: 10_000, tpm: 10_000_000 },
-  tier5: { rpm: 30_000, tpm: 150_000_000 },
-} as const;
+export const LLM_TIERS = GPT_4O_MINI_TIERS;
 
 export type LlmTier = keyof typeof LLM_TIERS;
 const TIER_NAMES = Object.keys(LLM_TIERS) as [LlmTier, ...LlmTier[]];

@@ -3,20 +3,8 @@ import { classifyFailure, type AbortReason, type FailureCause } from './failure-
 import { readSseEvents } from './sse-parser.js';
 
 /** The per-run usage the server returns with every answer (docs/agent-api.md). */
-export interface RunUsage {
-  llmCalls: number;
-  toolCalls: number;
-  promptTokens: number;
-  cachedTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  queueWaitMs: number;
-  llmMs: number;
-  toolMs: number;
-  retries: number;
-  providerRateLimited: number;
-  model: string | undefined;
-}
+export type { RunUsage } from '../llm/run-usage.js';
+import type { RunUsage } from '../llm/run-usage.js';
 
 export type TurnOutcome =
   | { ok: true; status: number; text: string; usage: RunUsage | undefined; firstTokenAt: number | undefined }
@@ -233,7 +221,7 @@ export function readUsage(values: Record<string, unknown>): RunUsage | undefined
     toolMs: num(run.toolMs),
     retries: num(run.retries),
     providerRateLimited: num(run.providerRateLimited),
-    model: typeof run.model === 'string' ? run.model : undefined,
+    model: typeof run.model === 'string' ? run.model : '',
   };
 }
 

@@ -1,14 +1,12 @@
+import { GPT_4O_MINI_TIERS } from '../shared/openai-tiers.js';
+
 /**
  * Organisation rate limits for gpt-4o-mini by usage tier, as OpenAI publishes them. The
  * simulator applies one organisation-wide limit whatever model name a request gives.
  */
 export const LIMIT_PRESETS = {
   free: { rpm: 3, tpm: 40_000 },
-  tier1: { rpm: 500, tpm: 200_000 },
-  tier2: { rpm: 5_000, tpm: 2_000_000 },
-  tier3: { rpm: 5_000, tpm: 4_000_000 },
-  tier4: { rpm: 10_000, tpm: 10_000_000 },
-  tier5: { rpm: 30_000, tpm: 150_000_000 },
+  ...GPT_4O_MINI_TIERS,
   // Large enough never to bind, but still real numbers, so every response carries the same
   // headers and a client's header parsing is exercised even on the embedded default.
   unlimited: { rpm: 10_000_000, tpm: 10_000_000_000 },
