@@ -8,6 +8,6 @@ export default defineConfig({
     // Integration tests start real servers and processes; two cores are shared by all of them.
     fileParallelism: true,
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
