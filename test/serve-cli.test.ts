@@ -35,6 +35,19 @@ describe('concierge serve (the command)', () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('chats in the terminal with an embedded server, streaming the answer', () => {
+    const result = spawnSync(process.execPath, [BIN, 'chat'], {
+      encoding: 'utf8',
+      cwd: dir,
+      input: 'What services do you offer?\nexit\n',
+      env: { ...process.env, CONCIERGE_DB: join(dir, 'chat.db'), CONCIERGE_SIM_LATENCY: 'off', OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('concierge> ');
+    expect(result.stdout).toMatch(/Classic haircut \(30 min, \$35\)/);
+  });
+
   it('rejects a bad setting with its name and exit code 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve', '--port', 'abc'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
