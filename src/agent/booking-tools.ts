@@ -90,9 +90,10 @@ export function createBookingTools(bookings: BookingService): StructuredToolInte
     async (args, config) =>
       invokeTool(async () => {
         const { customerId, threadId } = customerOf(config);
-        // One key per thread and slot: a run retried by the client (the SDK retries POSTs on
-        // 429/5xx) replays the first booking instead of making a second one.
-        const key = `agent:${threadId}:${args.service.toLowerCase()}:${args.date}T${args.time}`;
+        // One key per thread and slot (by the service's id, whatever the model called it): a
+        // message sent again, after a timeout or a lost answer, replays the first booking
+        // instead of making a second one.
+        const key = `agent:${threadId}:${bookings.requireService(args.service).id}:${args.date}T${args.time}`;
         // Cancelling or moving a booking frees its key, so booking that slot again later works.
         const result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
         return { ok: true, booking: bookingView(result.booking) };

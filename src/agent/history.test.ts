@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { describe, expect, it } from 'vitest';
-import { visibleHistory } from './history.js';
+import { answerDanglingToolCalls, visibleHistory } from './history.js';
 
 function turn(i: number) {
   return [
@@ -27,5 +27,25 @@ describe('visibleHistory', () => {
     for (const [index, message] of visible.entries()) {
       if (message instanceof ToolMessage) expect(visible[index - 1]).toBeInstanceOf(AIMessage);
     }
+  });
+
+  it('keeps the current turn whole even when it is longer than the window', async () => {
+    const turnMessages = [new HumanMessage('book it'), ...Array.from({ length: 3 }, (_, i) => turn(i).slice(1, 3)).flat(), new AIMessage('done')];
+    const visible = await visibleHistory([...turn(0), ...turnMessages], 4);
+    expect(visible[0]?.content).toBe('book it');
+    expect(visible).toHaveLength(turnMessages.length);
+  });
+
+  it('answers tool calls that an interrupted run left without results', () => {
+    const dangling = new AIMessage({ content: '', tool_calls: [{ id: 'call_x', name: 'book_appointment', args: {} }] });
+    const patched = answerDanglingToolCalls([new HumanMessage('book'), dangling, new HumanMessage('hello?')]);
+    expect(patched).toHaveLength(4);
+    expect(patched[2]).toBeInstanceOf(ToolMessage);
+    expect((patched[2] as ToolMessage).tool_call_id).toBe('call_x');
+    expect(String(patched[2]?.content)).toContain('NOT_EXECUTED');
+    expect(patched[3]?.content).toBe('hello?');
+    // A complete history is left as it is.
+    const whole = turn(1);
+    expect(answerDanglingToolCalls(whole)).toEqual(whole);
   });
 });

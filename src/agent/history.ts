@@ -1,4 +1,4 @@
-import { trimMessages, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
 
 /**
  * The part of a thread's history the model sees. Without a bound, every turn re-sends every
@@ -7,8 +7,9 @@ import { trimMessages, type BaseMessage } from '@langchain/core/messages';
  * answers.
  */
 export async function visibleHistory(messages: BaseMessage[], maxMessages: number): Promise<BaseMessage[]> {
-  if (messages.length <= maxMessages) return messages;
-  return trimMessages(messages, {
+  const complete = answerDanglingToolCalls(messages);
+  if (complete.length <= maxMessages) return complete;
+  const trimmed = await trimMessages(complete, {
     maxTokens: maxMessages,
     tokenCounter: (batch) => batch.length,
     strategy: 'last',
@@ -16,4 +17,29 @@ export async function visibleHistory(messages: BaseMessage[], maxMessages: numbe
     includeSystem: false,
     allowPartial: false,
   });
+  // The current turn alone may be longer than the window; the model must still see it whole.
+  const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
+  if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
+  return trimmed;
+}
+
+/**
+ * A run that stopped between the model's tool calls and the tools' results (a timeout, a
+ * crash, the recursion limit) leaves calls without answers, which the provider refuses on
+ * every later request. Each such call gets a result saying it was not carried out, so the
+ * thread stays usable and the model knows the action did not happen.
+ */
+export function answerDanglingToolCalls(messages: BaseMessage[]): BaseMessage[] {
+  const answered = new Set(messages.filter((m): m is ToolMessage => m instanceof ToolMessage).map((m) => m.tool_call_id));
+  const out: BaseMessage[] = [];
+  for (const [index, message] of messages.entries()) {
+    out.push(message);
+    if (!(message instanceof AIMessage) || !message.tool_calls?.length) continue;
+    for (const call of message.tool_calls) {
+      if (call.id && !answered.has(call.id)) {
+        out.push(new ToolMessage({ tool_call_id: call.id, content: JSON.stringify({ ok: false, error: { code: 'NOT_EXECUTED', message: 'This action was interrupted and did not happen.' } }) }));
+      }
+    }
+  }
+  return out;
 }

@@ -46,4 +46,23 @@ describe('ThreadLocks', () => {
     release();
     expect(locks.isBusy('t')).toBe(false);
   });
+
+  it('keeps the lock held when the last waiter gives up', async () => {
+    const locks = new ThreadLocks();
+    const holder = await locks.acquire('t', 'reject');
+    const controller = new AbortController();
+    const waiting = locks.acquire('t', 'enqueue', controller.signal);
+    controller.abort(new Error('client went away'));
+    await expect(waiting).rejects.toThrow('client went away');
+    await new Promise((r) => setImmediate(r));
+    // The first run still holds the thread: nobody else may start on it.
+    expect(locks.isBusy('t')).toBe(true);
+    expect(locks.heldCount).toBe(1);
+    await expect(locks.acquire('t', 'reject')).rejects.toBeInstanceOf(ThreadBusyError);
+    holder();
+    await new Promise((r) => setImmediate(r));
+    expect(locks.isBusy('t')).toBe(false);
+    const next = await locks.acquire('t', 'reject');
+    next();
+  });
 });

@@ -19,7 +19,7 @@ export class ThreadBusyError extends ConciergeError {
  */
 export class ThreadLocks {
   readonly #tails = new Map<string, Promise<void>>();
-  readonly #held = new Set<string>();
+  #held = 0;
 
   /** Acquire the thread's lock; the returned function releases it. */
   async acquire(threadId: string, strategy: MultitaskStrategy, signal?: AbortSignal): Promise<() => void> {
@@ -29,14 +29,14 @@ export class ThreadLocks {
     const mine = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // The chain of holders and waiters: each link settles when its owner releases (or gives
+    // up its place). The entry goes away only when the last link has settled, so a thread is
+    // never shown free while anyone still holds or waits for it.
     const tail = previous.then(() => mine);
     this.#tails.set(threadId, tail);
-    const cleanup = () => {
-      this.#held.delete(threadId);
-      release();
-      // Only the last waiter removes the entry, so a later waiter keeps its place.
+    void tail.then(() => {
       if (this.#tails.get(threadId) === tail) this.#tails.delete(threadId);
-    };
+    });
     if (signal) {
       const aborted = new Promise<never>((_, reject) => {
         const onAbort = () => reject(signal.reason ?? new Error('aborted'));
@@ -46,19 +46,24 @@ export class ThreadLocks {
       try {
         await Promise.race([previous, aborted]);
       } catch (error) {
-        // Give up our place without holding up the runs queued behind us.
-        cleanup();
+        // Give up our place: our link settles as soon as the one before it does, so the runs
+        // queued behind us are not held up, and the current holder keeps the lock.
+        release();
         throw error;
       }
     } else {
       await previous;
     }
-    this.#held.add(threadId);
+    this.#held += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      cleanup();
+      this.#held -= 1;
+      release();
+      // We held the lock, so everything before us has settled; if nobody queued behind us
+      // the thread is free now, not a tick later.
+      if (this.#tails.get(threadId) === tail) this.#tails.delete(threadId);
     };
   }
 
@@ -67,6 +72,6 @@ export class ThreadLocks {
   }
 
   get heldCount(): number {
-    return this.#held.size;
+    return this.#held;
   }
 }

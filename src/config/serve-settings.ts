@@ -28,7 +28,13 @@ const keyList = z.string().transform((text) => new Set(text.split(',').map((s) =
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
   port: field.port().default(8710),
-  db: z.string().min(1, 'must be a file path, or :memory:').default('data/concierge.db'),
+  // Bookings could live in Postgres (src/booking has the store), but threads, runs and
+  // checkpoints are SQLite: one file holds them all, so a URL here is refused, not half-used.
+  db: z
+    .string()
+    .min(1, 'must be a file path, or :memory:')
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a SQLite file path (a database URL is not supported here)' })
+    .default('data/concierge.db'),
   business: z.string().min(1, 'must be a path to a JSON or YAML business file').optional(),
   apiKeys: apiKeyList.default(new Map()),
   adminKeys: keyList.default(new Set()),

@@ -9,6 +9,8 @@ import { systemClock, type Clock } from './clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
+import { currentRunContext } from './run-context.js';
+import { isConciergeError } from '../shared/errors.js';
 import { createTokenEstimator } from './token-estimate.js';
 import type { BudgetConfig } from './token-bucket.js';
 
@@ -155,8 +157,20 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     onProvider: budgetKey === undefined ? (baseURL, apiKey) => (budgetKey ??= deriveBudgetKey(baseURL, apiKey)) : undefined,
   });
 
+  // Every typed failure is noted on the run before it is thrown: the SDK wraps a throwing
+  // fetch in its own connection error and may lose the original on the way up.
+  const fetchNotingFailures: typeof fetch = async (input, init) => {
+    try {
+      return await admissionFetch(input, init);
+    } catch (error) {
+      const context = currentRunContext();
+      if (context && isConciergeError(error)) context.llmFailure = error;
+      throw error;
+    }
+  };
+
   return {
-    fetch: admissionFetch,
+    fetch: fetchNotingFailures,
     preflight: (customerId, deadlineAt) => {
       const shed = gate.preflight(customerId, deadlineAt);
       if (shed) throw shed;

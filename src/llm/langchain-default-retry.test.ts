@@ -26,15 +26,16 @@ describe('LangChain default retry, on a scaled clock', () => {
     const fetch = createLangChainDefaultRetryFetch(
       async () => {
         calls += 1;
-        return calls <= 3 ? rateLimited(calls === 3 ? '20s' : undefined) : new Response('{}', { status: 200 });
+        return calls <= 3 ? rateLimited(calls === 3 ? '5s' : '10ms') : new Response('{}', { status: 200 });
       },
       { timeScale: 0.1, attemptTimeoutMs: 5000, clock, random: () => 0 },
     );
     const response = await fetch('http://x/v1/chat/completions');
     expect(response.status).toBe(200);
     expect(calls).toBe(4);
-    // 1 s, 2 s scaled by 0.1, then the 20 s hint (already real time) beats 4 s x 0.1.
-    expect(clock.waits).toEqual([100, 200, 20_000]);
+    // 1 s, 2 s scaled by 0.1 (they beat the 10 ms hints), then the 5 s hint (already real
+    // time, and within the scaled minute LangChain would wait) beats 4 s x 0.1.
+    expect(clock.waits).toEqual([100, 200, 5_000]);
   });
 
   it('times out each attempt on its own and retries it', async () => {
@@ -55,15 +56,31 @@ describe('LangChain default retry, on a scaled clock', () => {
     expect(calls).toBe(2);
   });
 
-  it('gives up after 6 retries and never retries a quota error or a 400', async () => {
+  it('gives up after 6 retries and never retries a quota error, a hintless 429 or a 400', async () => {
     const clock = recordingClock();
     let calls = 0;
     const always429 = createLangChainDefaultRetryFetch(async () => {
       calls += 1;
-      return rateLimited();
+      return rateLimited('1s');
     }, { timeScale: 1, attemptTimeoutMs: 5000, clock, random: () => 0.5 });
     expect((await always429('http://x')).status).toBe(429);
     expect(calls).toBe(7);
+
+    calls = 0;
+    const hintless = createLangChainDefaultRetryFetch(async () => {
+      calls += 1;
+      return rateLimited();
+    }, { timeScale: 1, attemptTimeoutMs: 5000, clock });
+    expect((await hintless('http://x')).status).toBe(429);
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const tooLong = createLangChainDefaultRetryFetch(async () => {
+      calls += 1;
+      return rateLimited('90s');
+    }, { timeScale: 1, attemptTimeoutMs: 5000, clock });
+    expect((await tooLong('http://x')).status).toBe(429);
+    expect(calls).toBe(1);
 
     calls = 0;
     const quota = createLangChainDefaultRetryFetch(async () => {

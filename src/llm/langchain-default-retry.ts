@@ -4,6 +4,10 @@ type Fetch = typeof fetch;
 
 /** The statuses LangChain's AsyncCaller never retries. */
 const NO_RETRY = new Set([400, 401, 402, 403, 404, 405, 406, 407, 409, 413]);
+/** Wordings LangChain takes for an exhausted quota: final, never retried. */
+const QUOTA_EXHAUSTED = [/insufficient[_ -]?quota/i, /exceeded (?:your|the current|the available).+quota/i, /usage quota/i, /quota (?:has been )?exhausted/i, /billing/i, /credit balance/i, /out of credits/i, /will reset at/i];
+/** LangChain waits out a 429's hint only up to a minute; a longer one, or none, is final. */
+const HINT_LIMIT_MS = 60_000;
 const HINT = /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i;
 
 export interface LangChainRetryOptions {
@@ -23,6 +27,8 @@ export interface LangChainRetryOptions {
 function hintMs(response: Response, body: string): number | undefined {
   const header = response.headers.get('retry-after');
   if (header && Number.isFinite(Number(header))) return Number(header) * 1000;
+  const date = header ? Date.parse(header) : Number.NaN;
+  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
   const match = HINT.exec(body);
   if (!match) return undefined;
   const value = Number(match[1]);
@@ -34,8 +40,9 @@ function hintMs(response: Response, body: string): number | undefined {
 
 /**
  * The seed architecture's retry behaviour (LangChain's AsyncCaller defaults: 6 retries,
- * p-retry backoff of 1 s x 2^n x random 1-2, at least any retry hint the provider gives, no
- * retry of 4xx other than 408/429, quota errors final), reproduced at the HTTP layer on a
+ * p-retry backoff of 1 s x 2^n x random 1-2, at least the retry hint; no retry of 4xx other
+ * than 408/429; a 429 retried only when it carries a hint of at most a minute; quota errors
+ * final), reproduced at the HTTP layer on a
  * scaled clock. It exists only so that `--admission off` under `--time-scale F` waits F times
  * its nominal backoff, like every other duration of the run; at F = 1 the server uses
  * LangChain's own AsyncCaller instead.
@@ -59,8 +66,13 @@ export function createLangChainDefaultRetryFetch(inner: Fetch, options: LangChai
       let retryAfter: number | undefined;
       if (response) {
         const body = await response.clone().text();
-        if (response.status === 429 && /insufficient_quota/.test(body)) return response;
         retryAfter = hintMs(response, body);
+        if (response.status === 429) {
+          if (QUOTA_EXHAUSTED.some((pattern) => pattern.test(body))) return response;
+          // As LangChain classifies a 429: wait out a hint of up to a (scaled) minute, give up
+          // on a longer one or on none at all.
+          if (retryAfter === undefined || retryAfter > HINT_LIMIT_MS * options.timeScale) return response;
+        }
       }
       if (attempt > maxRetries) {
         if (response) return response;

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ConciergeError } from '../shared/errors.js';
 import { emptyUsage, type RunUsage } from './run-usage.js';
 
 /**
@@ -18,6 +19,8 @@ export interface RunContext {
   llmCallsStarted: number;
   /** The last provider attempt of this run failed, so the next one is a retry. */
   lastAttemptFailed: boolean;
+  /** The typed error the LLM layer gave up with, kept here because the SDK rewraps it. */
+  llmFailure: ConciergeError | undefined;
   usage: RunUsage;
 }
 
@@ -39,6 +42,7 @@ export function createRunContext(init: {
     signal: init.signal,
     llmCallsStarted: 0,
     lastAttemptFailed: false,
+    llmFailure: undefined,
     usage: emptyUsage(init.model),
   };
 }

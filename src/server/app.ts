@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AgentGraph } from '../agent/graph.js';
 import type { BookingService } from '../booking/booking-service.js';
+import { ConciergeError } from '../shared/errors.js';
 import { AuthError, type Authenticator, type Principal } from './auth.js';
 import { installErrorHandling } from './http-errors.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
@@ -32,7 +33,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Runs can last minutes under load; the run timeout, not the socket, decides.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
-    return503OnClosing: true,
+    // Our own 503 below keeps the {code, message} shape.
+    return503OnClosing: false,
   });
   installErrorHandling(app);
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
@@ -41,7 +43,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (deps.ops.isShuttingDown()) {
+      void reply.header('retry-after', '5');
+      throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { status: 503 });
+    }
     const path = request.routeOptions.url ?? request.url;
     if (PUBLIC_ROUTES.has(path)) return;
     const principal = deps.authenticator.authenticate(request.headers);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConciergeError } from '../shared/errors.js';
 
 export interface Principal {
@@ -50,7 +51,8 @@ export function createAuthenticator(options: AuthOptions) {
       }
       const key = headers['x-api-key'];
       if (typeof key !== 'string' || key.length === 0) throw new AuthError('UNAUTHENTICATED', 'missing x-api-key header');
-      if (options.adminKeys.has(key)) return { customerId: `admin:${key.slice(0, 4)}`, admin: true };
+      // Each admin key is its own customer (for threads it opens), named without revealing the key.
+      if (options.adminKeys.has(key)) return { customerId: `admin:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`, admin: true };
       const customerId = options.apiKeys.get(key);
       if (!customerId) throw new AuthError('UNAUTHENTICATED', 'unknown API key');
       return { customerId, admin: false };

@@ -5,7 +5,7 @@ import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
 import type { ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
-import { classifyRunError } from './run-errors.js';
+import { AgentError, classifyRunError, RunInterruptedError, runErrorRecord } from './run-errors.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
 /** Stream modes a client may ask for, as the LangGraph API names them. */
@@ -53,7 +53,7 @@ export interface RunOutcome {
  */
 export class RunExecutor {
   readonly #options: RunExecutorOptions;
-  readonly #running = new Map<string, Promise<RunOutcome>>();
+  readonly #running = new Map<string, { threadId: string; done: Promise<RunOutcome>; abort: (reason: Error) => void }>();
 
   constructor(options: RunExecutorOptions) {
     this.#options = options;
@@ -76,17 +76,25 @@ export class RunExecutor {
       release();
       throw error;
     }
-    const done = this.#execute(run, input).finally(() => {
+    const controller = new AbortController();
+    const done = this.#execute(run, input, controller).finally(() => {
       release();
       this.#running.delete(run.run_id);
     });
-    this.#running.set(run.run_id, done);
+    this.#running.set(run.run_id, { threadId: run.thread_id, done, abort: (reason) => controller.abort(reason) });
     return { run, done };
   }
 
-  /** The outcome of a run still executing in this process, if any. */
-  join(runId: string): Promise<RunOutcome> | undefined {
-    return this.#running.get(runId);
+  /** The outcome of a run of this thread still executing in this process, if any. */
+  join(threadId: string, runId: string): Promise<RunOutcome> | undefined {
+    const running = this.#running.get(runId);
+    return running && running.threadId === threadId ? running.done : undefined;
+  }
+
+  /** Stop every run in progress (the shutdown grace is over); each is recorded as interrupted. */
+  async abortAll(): Promise<void> {
+    for (const running of this.#running.values()) running.abort(new RunInterruptedError());
+    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
   get inFlight(): number {
@@ -95,15 +103,14 @@ export class RunExecutor {
 
   /** Wait for every run in progress to finish (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
-  async #execute(run: RunRecord, input: RunInput): Promise<RunOutcome> {
+  async #execute(run: RunRecord, input: RunInput, controller: AbortController): Promise<RunOutcome> {
     const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
     const threadId = input.thread.thread_id;
     input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
 
-    const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -133,19 +140,27 @@ export class RunExecutor {
         return toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
       });
     } catch (caught) {
-      error = classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs });
-      values = toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
+      error = controller.signal.reason instanceof RunInterruptedError ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
+      values = await this.#stateValues(threadId);
     } finally {
       clearTimeout(timer);
     }
 
     const usage = withCost(context.usage);
-    const status = error ? (error.code === 'RUN_TIMEOUT' ? 'timeout' : 'error') : 'success';
-    const thread = await registry.finishRun(run.run_id, { status, usage, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
+    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error instanceof RunInterruptedError ? 'interrupted' : 'error';
+    const recordedError = error ? runErrorRecord(error) : null;
+    let threadUsage = usage;
+    try {
+      threadUsage = (await registry.finishRun(run.run_id, { status, usage, ...(recordedError ? { error: recordedError } : {}) })).usage;
+    } catch (failure) {
+      // The answer still goes out; the run stays `running` in the registry and is marked
+      // interrupted at the next start.
+      error ??= new AgentError('the run finished but could not be recorded', failure);
+    }
     const outcome: RunOutcome = {
-      run: { ...run, status, usage, error: error ? { code: error.code, message: error.message } : null },
+      run: { ...run, status, usage, error: recordedError },
       values,
-      usage: { run: usage, thread: thread.usage },
+      usage: { run: usage, thread: threadUsage },
       error,
     };
     if (input.stream) {
@@ -153,6 +168,15 @@ export class RunExecutor {
       else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
     }
     return outcome;
+  }
+
+  /** The thread's values now, or nothing if even that fails (the answer must still go out). */
+  async #stateValues(threadId: string): Promise<Record<string, unknown>> {
+    try {
+      return toWireValues((await this.#options.graph.getState({ configurable: { thread_id: threadId } })).values);
+    } catch {
+      return {};
+    }
   }
 
   async #stream(graphInput: unknown, config: Record<string, unknown>, stream: NonNullable<RunInput['stream']>): Promise<void> {

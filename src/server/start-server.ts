@@ -74,6 +74,10 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     closers.push(() => bookings.close());
     const registry = openSqliteThreadRegistry({ path: settings.db, model: settings.model, now });
     closers.push(() => registry.close());
+    // Runs left `running` by a process that stopped without finishing them. The database
+    // belongs to one server process (the thread lock is per process too).
+    const interrupted = await registry.recoverInterruptedRuns();
+    if (interrupted > 0) log(`${interrupted} run(s) left unfinished by an earlier stop were marked interrupted.`);
     const checkpointer = SqliteSaver.fromConnString(settings.db);
     closers.push(async () => {
       (checkpointer as unknown as { db: { close(): void } }).db.close();
@@ -135,7 +139,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
-        readiness: async () => ({ database: (await bookings.listAll({ limit: 1 }).then(() => true).catch(() => false)), llm: true }),
+        readiness: async () => ({ database: await bookings.listAll({ limit: 1 }).then(() => true).catch(() => false) }),
         stats: () => ({
           ...counters,
           runsInProgress: executor.inFlight,
@@ -163,7 +167,13 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         shuttingDown = true;
         // Stop accepting connections, let in-flight runs finish (bounded), then close stores.
         const closing = app.close();
-        await Promise.race([executor.drain(), new Promise((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref())]);
+        const drained = await Promise.race([
+          executor.drain().then(() => true),
+          new Promise<false>((resolve) => setTimeout(() => resolve(false), settings.shutdownGraceMs).unref()),
+        ]);
+        // Past the grace, runs still going are stopped and recorded as interrupted (their
+        // callers get 503 RUN_INTERRUPTED), so no run is left half-recorded.
+        if (!drained) await executor.abortAll();
         // Keep-alive connections whose last response has gone out would otherwise hold the
         // server open until their idle timeout.
         app.server.closeIdleConnections();

@@ -24,7 +24,7 @@ export interface RunRecord {
   metadata: Record<string, unknown>;
   multitask_strategy: string;
   usage: RunUsage | null;
-  error: { code: string; message: string } | null;
+  error: { code: string; message: string; status?: number; retryAfterMs?: number } | null;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface ThreadRegistry {
   getRun(threadId: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
   /** Mark a run finished and add its usage to the thread's total, in one transaction. */
-  finishRun(runId: string, outcome: { status: RunStatus; usage: RunUsage; error?: { code: string; message: string } }): Promise<ThreadRecord>;
+  finishRun(runId: string, outcome: { status: RunStatus; usage: RunUsage; error?: NonNullable<RunRecord['error']> }): Promise<ThreadRecord>;
   /** Runs left `running` by a process that died are marked interrupted at start. */
   recoverInterruptedRuns(): Promise<number>;
   close(): Promise<void>;
@@ -120,7 +120,7 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
     ...row,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     usage: row.usage ? (JSON.parse(row.usage) as RunUsage) : null,
-    error: row.error ? (JSON.parse(row.error) as { code: string; message: string }) : null,
+    error: row.error ? (JSON.parse(row.error) as RunRecord['error']) : null,
   });
 
   const insertThread = db.prepare(
@@ -139,7 +139,7 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
   const interruptRuns = db.prepare("UPDATE agent_runs SET status = 'interrupted', updated_at = ? WHERE status IN ('pending', 'running')");
   const idleThreads = db.prepare("UPDATE agent_threads SET status = 'idle' WHERE status = 'busy'");
 
-  const finish = db.transaction((runId: string, outcome: { status: RunStatus; usage: RunUsage; error?: { code: string; message: string } }) => {
+  const finish = db.transaction((runId: string, outcome: { status: RunStatus; usage: RunUsage; error?: NonNullable<RunRecord['error']> }) => {
     const run = selectRunById.get(runId) as RunRow | undefined;
     if (!run) throw new Error(`unknown run ${runId}`);
     const at = now();

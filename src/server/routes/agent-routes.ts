@@ -105,16 +105,21 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   app.post('/threads', async (request) => {
     const body = parse(threadBody, request.body);
     const principal = deps.principalOf(request);
+    const taken = () => new ConciergeError('CONFLICT', `thread id ${body.thread_id} is taken`, { status: 409 });
     if (body.thread_id) {
       const existing = await registry.getThread(body.thread_id);
-      if (existing) {
-        if (existing.customer_id !== principal.customerId) throw new ConciergeError('CONFLICT', `thread ${body.thread_id} already exists`, { status: 409 });
-        if (body.if_exists === 'do_nothing') return threadView(existing, await stateValues(existing.thread_id));
-        throw new ConciergeError('CONFLICT', `thread ${body.thread_id} already exists`, { status: 409 });
-      }
+      // Another customer's id answers the same 409 as any taken id, and nothing else about it.
+      if (existing && existing.customer_id === principal.customerId && body.if_exists === 'do_nothing') return threadView(existing, await stateValues(existing.thread_id));
+      if (existing) throw taken();
     }
-    const thread = await registry.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
-    return threadView(thread);
+    try {
+      const thread = await registry.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
+      return threadView(thread);
+    } catch (error) {
+      // Two creates of the same id at once: the primary key decides, the loser gets 409.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw taken();
+      throw error;
+    }
   });
 
   app.get<{ Params: { threadId: string } }>('/threads/:threadId', async (request) => {
@@ -153,7 +158,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     // Only a caller still waiting for the thread's lock is dropped when it goes away; a run
     // that has started finishes and is recorded, so its bookings are never half done.
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort(new Error('client went away'));
+      if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away while waiting for the thread', { status: 499 }));
     });
     return executor.start({
       thread,
@@ -187,8 +192,15 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const writer = new SseWriter(reply);
     const { run, done } = await startRun(request, reply, body, { modes: requested as StreamMode[], send: writer.send });
     writer.open({ 'content-location': `/threads/${run.thread_id}/runs/${run.run_id}` });
-    await done;
-    writer.end();
+    try {
+      await done;
+    } catch (error) {
+      // The executor reports run failures as events; this is anything else, after the headers.
+      request.log.error({ err: error }, 'stream failed');
+      writer.send('error', { error: 'INTERNAL', message: 'internal server error' });
+    } finally {
+      writer.end();
+    }
     return reply;
   });
 
@@ -215,11 +227,18 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId/join', async (request) => {
     const thread = await ownedThread(request, request.params.threadId);
-    const running = executor.join(request.params.runId);
+    const running = executor.join(thread.thread_id, request.params.runId);
     if (running) return answer(await running);
     const run = await registry.getRun(thread.thread_id, request.params.runId);
     if (!run) throw new NotFoundError(`run ${request.params.runId}`);
-    if (run.error) throw new ConciergeError(run.error.code, run.error.message, { status: run.status === 'timeout' ? 504 : 500 });
+    if (run.error) {
+      const stored = new ConciergeError(run.error.code, run.error.message, { status: run.error.status ?? 500 });
+      throw Object.assign(stored, run.error.retryAfterMs === undefined ? {} : { retryAfterMs: run.error.retryAfterMs });
+    }
+    if (run.status === 'running') {
+      // Recorded as running but not running here: its process stopped before finishing it.
+      throw new ConciergeError('RUN_INTERRUPTED', `run ${run.run_id} did not finish; send the message again`, { status: 503 });
+    }
     const current = await registry.getThread(thread.thread_id);
     return { ...(await stateValues(thread.thread_id)), usage: { run: run.usage, thread: current?.usage } };
   });

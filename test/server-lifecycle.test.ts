@@ -1,0 +1,44 @@
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './helpers/test-server.js';
+
+/** With the simulator's real latency, so that runs are still going when we act. */
+describe('runs in progress', () => {
+  const headers = (customer: string) => ({ 'content-type': 'application/json', 'x-customer-id': customer });
+  const body = JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content: 'What services do you offer?' }] } });
+
+  it("never lets a customer join another customer's run, even through their own thread", async () => {
+    const server = await startTestServer({ simLatency: 'gpt-4o-mini' });
+    try {
+      const thread = async (customer: string) => ((await (await fetch(`${server.url}/threads`, { method: 'POST', headers: headers(customer), body: '{}' })).json()) as { thread_id: string }).thread_id;
+      const alices = await thread('alice');
+      const bobs = await thread('bob');
+      const run = (await (await fetch(`${server.url}/threads/${alices}/runs`, { method: 'POST', headers: headers('alice'), body })).json()) as { run_id: string };
+      const stolen = await fetch(`${server.url}/threads/${bobs}/runs/${run.run_id}/join`, { headers: headers('bob') });
+      expect(stolen.status).toBe(404);
+      const own = await fetch(`${server.url}/threads/${alices}/runs/${run.run_id}/join`, { headers: headers('alice') });
+      expect(own.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('records a run still going when the shutdown grace ends as interrupted, and answers 503', async () => {
+    const server = await startTestServer({ simLatency: 'gpt-4o-mini', shutdownGraceMs: '50' });
+    let stopped = false;
+    try {
+      const thread = ((await (await fetch(`${server.url}/threads`, { method: 'POST', headers: headers('carol'), body: '{}' })).json()) as { thread_id: string }).thread_id;
+      const answer = fetch(`${server.url}/threads/${thread}/runs/wait`, { method: 'POST', headers: headers('carol'), body });
+      await new Promise((r) => setTimeout(r, 100));
+      const closing = server.close();
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ code: 'RUN_INTERRUPTED' });
+      await closing;
+      stopped = true;
+    } finally {
+      if (!stopped) await server.close();
+      rmSync(server.dir, { recursive: true, force: true });
+    }
+  });
+});
