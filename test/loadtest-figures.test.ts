@@ -55,7 +55,9 @@ describe('loadtest figures against a fake agent server', () => {
       expect(s.cost.serverReportedUsd).toBeCloseTo(s.costUsd, 12);
       expect(s.usage.llmCallsPerMessage).toBe(2);
       const recomputed = LatencyHistogram.decode(s.histograms.messageLatency, s.histograms.sumsMs.messageLatency).summary();
-      expect(recomputed).toEqual(s.latencyMs);
+      // Percentiles come back exactly; the mean from the stored (rounded) sum, to the rounding.
+      expect({ ...recomputed, mean: 0 }).toEqual({ ...s.latencyMs, mean: 0 });
+      expect(recomputed.mean).toBeCloseTo(s.latencyMs.mean, 2);
     }
   });
 
