@@ -41,4 +41,33 @@ describe('runs in progress', () => {
       rmSync(server.dir, { recursive: true, force: true });
     }
   });
+
+  it('accepts a background run behind a busy thread at once, and runs it in turn', async () => {
+    const server = await startTestServer({ simLatency: 'gpt-4o-mini' });
+    try {
+      const thread = ((await (await fetch(`${server.url}/threads`, { method: 'POST', headers: headers('dan'), body: '{}' })).json()) as { thread_id: string }).thread_id;
+      let firstDone = false;
+      const first = fetch(`${server.url}/threads/${thread}/runs/wait`, { method: 'POST', headers: headers('dan'), body }).then((r) => {
+        firstDone = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const queued = await fetch(`${server.url}/threads/${thread}/runs`, {
+        method: 'POST',
+        headers: headers('dan'),
+        body: JSON.stringify({ ...(JSON.parse(body) as object), multitask_strategy: 'enqueue' }),
+      });
+      expect(queued.status).toBe(200);
+      const run = (await queued.json()) as { run_id: string; status: string };
+      expect(run.status).toBe('pending');
+      expect(firstDone).toBe(false);
+      expect((await first).status).toBe(200);
+      const joined = await fetch(`${server.url}/threads/${thread}/runs/${run.run_id}/join`, { headers: headers('dan') });
+      expect(joined.status).toBe(200);
+      const values = (await joined.json()) as { messages: Array<{ type: string }> };
+      expect(values.messages.filter((m) => m.type === 'human')).toHaveLength(2);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -37,6 +37,8 @@ export interface RunInput {
   stream?: { modes: StreamMode[]; send: (event: string, data: unknown) => void };
   /** Abort while waiting for the thread lock (the client went away). */
   signal?: AbortSignal;
+  /** A background run (`POST /runs`): with `enqueue` it is accepted at once and waits its turn. */
+  background?: boolean;
 }
 
 export interface RunOutcome {
@@ -63,6 +65,7 @@ export class RunExecutor {
   async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
     this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
+    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input);
     const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
     let run: RunRecord;
     try {
@@ -81,6 +84,33 @@ export class RunExecutor {
       release();
       this.#running.delete(run.run_id);
     });
+    this.#running.set(run.run_id, { threadId: run.thread_id, done, abort: (reason) => controller.abort(reason) });
+    return { run, done };
+  }
+
+  /**
+   * A background run behind another on its thread: recorded as pending and answered at once;
+   * it takes the thread's lock when its turn comes.
+   */
+  async #startQueued(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
+    const { registry, locks } = this.#options;
+    const run = await registry.createRun({
+      threadId: input.thread.thread_id,
+      assistantId: input.assistantId,
+      metadata: input.metadata,
+      multitaskStrategy: input.multitaskStrategy,
+      pending: true,
+    });
+    const controller = new AbortController();
+    const done = (async () => {
+      const release = await locks.acquire(input.thread.thread_id, 'enqueue');
+      try {
+        await registry.markRunning(run.run_id, run.thread_id);
+        return await this.#execute({ ...run, status: 'running' }, input, controller);
+      } finally {
+        release();
+      }
+    })().finally(() => this.#running.delete(run.run_id));
     this.#running.set(run.run_id, { threadId: run.thread_id, done, abort: (reason) => controller.abort(reason) });
     return { run, done };
   }

@@ -36,7 +36,9 @@ export interface ThreadRegistry {
   createThread(input: { threadId?: string; customerId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
   getThread(threadId: string): Promise<ThreadRecord | undefined>;
   /** Record a run as running and its thread as busy, in one transaction. */
-  createRun(input: { threadId: string; assistantId: string; metadata: Record<string, unknown>; multitaskStrategy: string }): Promise<RunRecord>;
+  createRun(input: { threadId: string; assistantId: string; metadata: Record<string, unknown>; multitaskStrategy: string; pending?: boolean }): Promise<RunRecord>;
+  /** A pending (queued background) run got the thread's lock. */
+  markRunning(runId: string, threadId: string): Promise<void>;
   getRun(threadId: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
   /** Mark a run finished and add its usage to the thread's total, in one transaction. */
@@ -128,6 +130,7 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
   );
   const selectThread = db.prepare('SELECT * FROM agent_threads WHERE thread_id = ?');
   const updateThreadStatus = db.prepare("UPDATE agent_threads SET status = 'busy', updated_at = ? WHERE thread_id = ?");
+  const markRunRunning = db.prepare("UPDATE agent_runs SET status = 'running', updated_at = ? WHERE run_id = ?");
   const insertRun = db.prepare(
     'INSERT INTO agent_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy) VALUES (@run_id, @thread_id, @assistant_id, @created_at, @updated_at, @status, @metadata, @multitask_strategy)',
   );
@@ -178,7 +181,7 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
         assistant_id: input.assistantId,
         created_at: at,
         updated_at: at,
-        status: 'running',
+        status: input.pending ? 'pending' : 'running',
         metadata: JSON.stringify(input.metadata),
         multitask_strategy: input.multitaskStrategy,
         usage: null,
@@ -186,9 +189,16 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
       };
       db.transaction(() => {
         insertRun.run(row);
-        updateThreadStatus.run(at, input.threadId);
+        if (!input.pending) updateThreadStatus.run(at, input.threadId);
       }).immediate();
       return toRun(row);
+    },
+    async markRunning(runId, threadId) {
+      const at = now();
+      db.transaction(() => {
+        markRunRunning.run(at, runId);
+        updateThreadStatus.run(at, threadId);
+      }).immediate();
     },
     async getRun(threadId, runId) {
       const row = selectRun.get(threadId, runId) as RunRow | undefined;

@@ -144,7 +144,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   });
 
   /** Validate a run request and start it on the thread (taking the thread's lock). */
-  const startRun = async (request: FastifyRequest<{ Params: { threadId: string } }>, reply: FastifyReply, body: RunBody, stream?: { modes: StreamMode[]; send: (e: string, d: unknown) => void }) => {
+  const startRun = async (
+    request: FastifyRequest<{ Params: { threadId: string } }>,
+    reply: FastifyReply,
+    body: RunBody,
+    stream?: { modes: StreamMode[]; send: (e: string, d: unknown) => void },
+    background = false,
+  ) => {
     const thread = await ownedThread(request, request.params.threadId);
     if (body.assistant_id !== GRAPH_ID) throw new NotFoundError(`assistant ${body.assistant_id}`);
     const strategy = body.multitask_strategy ?? 'reject';
@@ -168,6 +174,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       metadata: body.metadata ?? {},
       multitaskStrategy: strategy,
       signal: controller.signal,
+      background,
       ...(stream ? { stream } : {}),
     });
   };
@@ -206,7 +213,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs', async (request, reply) => {
     const body = parse(runBody, request.body);
-    const { run, done } = await startRun(request, reply, body);
+    const { run, done } = await startRun(request, reply, body, undefined, true);
     done.catch((error: unknown) => request.log.error({ err: error }, 'background run failed'));
     return run;
   });
