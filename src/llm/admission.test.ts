@@ -281,11 +281,17 @@ describe('createAdmission', () => {
     await admission.close();
   });
 
-  it('with admission off is the inner fetch itself', async () => {
-    const provider = fakeProvider(() => completion());
+  it('with admission off passes every call straight through and only counts the answers', async () => {
+    const provider = fakeProvider((_, call) =>
+      call === 1 ? errorResponse(429, { message: 'Rate limit reached for gpt-4o-mini on tokens per min (TPM).', type: 'tokens', code: 'rate_limit_exceeded' }) : completion(),
+    );
     const admission = createAdmission(settings({ admission: 'off' }), { fetch: provider.fetch });
-    expect(admission.fetch).toBe(provider.fetch);
-    expect(admission.stats().admission).toBe('off');
+    const sdk = client(admission.fetch);
+    await expect(ask(sdk)).rejects.toThrow(/429/);
+    await ask(sdk);
+    expect(provider.bodies).toHaveLength(2);
+    expect(admission.stats()).toMatchObject({ admission: 'off', provider: { calls: 2, ok: 1, rateLimited: 1 } });
+    expect(() => admission.preflight('c', Date.now())).not.toThrow();
   });
 });
 

@@ -85,7 +85,7 @@ export function deriveBudgetKey(baseURL: string, apiKey: string): string {
 export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps = {}): Admission {
   const inner = deps.fetch ?? createMeteredFetch(globalThis.fetch);
   const counters = emptyCounters();
-  if (settings.admission === 'off') return { fetch: inner, preflight: () => {}, stats: () => offStats(settings, counters), close: async () => {} };
+  if (settings.admission === 'off') return { fetch: countingFetch(inner, counters), preflight: () => {}, stats: () => offStats(settings, counters), close: async () => {} };
 
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? Math.random;
@@ -232,6 +232,24 @@ function connectRedis(url: string): Redis {
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(100 * times, 2000),
   });
+}
+
+/** Admission off: no gate, but `/stats` still shows what the provider answered. */
+function countingFetch(inner: typeof fetch, counters: ProviderCounters): typeof fetch {
+  return async (input, init) => {
+    counters.calls += 1;
+    try {
+      const response = await inner(input, init);
+      if (response.ok) counters.ok += 1;
+      else if (response.status === 429) counters.rateLimited += 1;
+      else if (response.status >= 500) counters.serverErrors += 1;
+      return response;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TimeoutError' || (error as { name?: string }).name === 'AbortError') counters.timeouts += 1;
+      else counters.networkErrors += 1;
+      throw error;
+    }
+  };
 }
 
 function offStats(settings: AdmissionSettings, counters: ProviderCounters): AdmissionStats {
