@@ -24,6 +24,8 @@ export interface RunExecutorOptions {
   recursionLimit: number;
   /** Refuse a message at once (throwing) when it would be shed anyway: admission's preflight. */
   preflight?: (customerId: string, deadlineAt: number) => void;
+  /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
+  afterRun?: (threadId: string) => void;
 }
 
 export interface RunInput {
@@ -186,6 +188,11 @@ export class RunExecutor {
       // The answer still goes out; the run stays `running` in the registry and is marked
       // interrupted at the next start.
       error ??= new AgentError('the run finished but could not be recorded', failure);
+    }
+    try {
+      this.#options.afterRun?.(threadId);
+    } catch {
+      // Housekeeping must never fail a run that has been answered and recorded.
     }
     const outcome: RunOutcome = {
       run: { ...run, status, usage, error: recordedError },

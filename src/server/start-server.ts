@@ -7,6 +7,7 @@ import { createBookingTools } from '../agent/booking-tools.js';
 import { createChatModel } from '../agent/chat-model.js';
 import { createAgentGraph, type AgentGraph } from '../agent/graph.js';
 import { buildSystemPrompt } from '../agent/system-prompt.js';
+import { createSqliteCheckpointPruner } from '../agent/checkpoint-pruning.js';
 import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
 import { createAdmission } from '../llm/admission.js';
@@ -82,6 +83,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     closers.push(async () => {
       (checkpointer as unknown as { db: { close(): void } }).db.close();
     });
+    const pruner = settings.db === ':memory:' ? undefined : createSqliteCheckpointPruner(settings.db, 2);
+    if (pruner) closers.push(async () => pruner.close());
 
     const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
     const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(), provider, log });
@@ -122,6 +125,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       messageDeadlineMs: messageDeadlineMs(admissionSettings),
       recursionLimit: settings.recursionLimit,
       preflight: admission.preflight,
+      ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
     });
 
     const lag = new EventLoopLag();
