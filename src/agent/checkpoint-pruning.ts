@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 export function createSqliteCheckpointPruner(path: string, keep: number): { prune(threadId: string): number; close(): void } {
   const db = new Database(path);
   db.pragma('busy_timeout = 5000');
+  // Like the other connections to this WAL file: durable at checkpoints, not on every commit.
+  db.pragma('synchronous = NORMAL');
   let statements: { checkpoints: Database.Statement; writes: Database.Statement } | undefined;
   const prepare = () => {
     // The tables appear when the checkpointer first writes; until then there is nothing to prune.
