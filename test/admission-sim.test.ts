@@ -32,8 +32,8 @@ function admission(flags: Partial<Record<keyof AdmissionSettingsInput, unknown>>
 
 const client = (server: SimServer, a: Admission) => new OpenAI({ apiKey: 'sk-sim', baseURL: `${server.url}/v1`, fetch: a.fetch, maxRetries: 0 });
 
-const message = (customerId: string, deadlineNominalMs: number) =>
-  createRunContext({ runId: customerId, threadId: customerId, customerId, deadlineAt: Date.now() + deadlineNominalMs * SCALE, model: 'gpt-4o-mini' });
+const message = (customerId: string, deadlineNominalMs: number, scale = SCALE) =>
+  createRunContext({ runId: customerId, threadId: customerId, customerId, deadlineAt: Date.now() + deadlineNominalMs * scale, model: 'gpt-4o-mini' });
 
 function rootCause(error: unknown): unknown {
   let current = error;
@@ -45,12 +45,15 @@ const hello = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, conten
 
 describe('admission control against the simulator', () => {
   it('sheds at once, with a Retry-After, the messages that cannot start before their deadline', async () => {
-    // 6 RPM: one request every 10 nominal seconds (0.5 s real); a bucket 10 s deep holds one.
-    const provider = await sim({ rpm: 6, tpm: 1_000_000 });
-    const gate = admission({ llmRpm: 6, llmTpm: 1_000_000, budgetSafety: 1, budgetDepthMs: 10_000 });
+    // 6 RPM: one request every 10 nominal seconds; a bucket 10 s deep holds one. A slower
+    // clock than the other tests (a nominal minute is 9 real seconds) keeps the deadline's
+    // margin on either side (5 nominal seconds, 0.75 s real) clear of a busy machine's jitter.
+    const scale = 0.15;
+    const provider = await sim({ rpm: 6, tpm: 1_000_000, timeScale: scale });
+    const gate = admission({ llmRpm: 6, llmTpm: 1_000_000, budgetSafety: 1, budgetDepthMs: 10_000, timeScale: scale });
     const openai = client(provider, gate);
     const outcomes = Array.from({ length: 6 }, (_, i) => {
-      const context = message(`customer-${i}`, 35_000); // 35 nominal seconds to answer
+      const context = message(`customer-${i}`, 35_000, scale); // 35 nominal seconds to answer
       return withRunContext(context, () => openai.chat.completions.create(hello)).then(
         () => ({ ok: true as const, context }),
         (error: unknown) => ({ ok: false as const, error: rootCause(error), providerCallsAtShed: provider.stats().requests }),
