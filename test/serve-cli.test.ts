@@ -48,6 +48,14 @@ describe('concierge serve (the command)', () => {
     expect(result.stdout).toMatch(/Classic haircut \(30 min, \$35\)/);
   });
 
+  it('runs as `npx concierge` from the repository, as the README says', () => {
+    const root = join(BIN, '..', '..');
+    const result = spawnSync('npx', ['--no-install', 'concierge', '--help'], { encoding: 'utf8', cwd: root });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: concierge');
+    expect(result.stdout).toMatch(/serve \[options\]/);
+  });
+
   it('rejects a bad setting with its name and exit code 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve', '--port', 'abc'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
