@@ -35,7 +35,7 @@ export interface RunRecord {
 export interface ThreadRegistry {
   createThread(input: { threadId?: string; customerId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
   getThread(threadId: string): Promise<ThreadRecord | undefined>;
-  /** Record a run as running and its thread as busy, in one transaction. */
+  /** Record a run as running and its thread as busy, in one transaction (or, `pending`, queued). */
   createRun(input: { threadId: string; assistantId: string; metadata: Record<string, unknown>; multitaskStrategy: string; pending?: boolean }): Promise<RunRecord>;
   /** A pending (queued background) run got the thread's lock. */
   markRunning(runId: string, threadId: string): Promise<void>;
@@ -48,28 +48,9 @@ export interface ThreadRegistry {
   close(): Promise<void>;
 }
 
-interface ThreadRow {
-  thread_id: string;
-  customer_id: string;
-  created_at: string;
-  updated_at: string;
-  metadata: string;
-  status: ThreadRecord['status'];
-  usage: string;
-}
-
-interface RunRow {
-  run_id: string;
-  thread_id: string;
-  assistant_id: string;
-  created_at: string;
-  updated_at: string;
-  status: RunStatus;
-  metadata: string;
-  multitask_strategy: string;
-  usage: string | null;
-  error: string | null;
-}
+/** The stored forms: JSON fields as text. */
+type ThreadRow = Omit<ThreadRecord, 'metadata' | 'usage'> & { metadata: string; usage: string };
+type RunRow = Omit<RunRecord, 'metadata' | 'usage' | 'error'> & { metadata: string; usage: string | null; error: string | null };
 
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS agent_threads (
