@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisBus, type BusMessage } from '../src/cluster/coordination-bus.js';
+import { createPollingRelay } from '../src/cluster/event-relay.js';
+import { RedisEventRelay } from '../src/cluster/redis-event-relay.js';
+import { END_EVENT, type RunEvent } from '../src/cluster/run-event-log.js';
+
+/** Run events and bus messages between replicas, through the real Redis, under a prefix of our own. */
+
+const PREFIX = `test-${randomBytes(5).toString('hex')}`;
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  await redis.ping();
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${PREFIX}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const out: RunEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+describe('Redis event relay', () => {
+  it('gives a late follower every event from the first, then the live ones, in order', async () => {
+    const relay = new RedisEventRelay({ redis, prefix: PREFIX, idleMs: 200 });
+    const never = async () => undefined;
+    relay.publish('run-1', { event: 'metadata', data: { run_id: 'run-1' } });
+    relay.publish('run-1', { event: 'values', data: { n: 1 } });
+    const early = collect(relay.follow('run-1', { checkEnded: never }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = collect(relay.follow('run-1', { checkEnded: never }));
+    for (let n = 2; n <= 50; n += 1) relay.publish('run-1', { event: 'values', data: { n } });
+    relay.publish('run-1', { event: END_EVENT, data: { status: 'success' } });
+    const expected = [{ event: 'metadata', data: { run_id: 'run-1' } }, ...Array.from({ length: 50 }, (_, i) => ({ event: 'values', data: { n: i + 1 } })), { event: END_EVENT, data: { status: 'success' } }];
+    expect(await early).toEqual(expected);
+    expect(await late).toEqual(expected);
+    // The stream outlives the run only for the retention time.
+    expect(await redis.pttl(relay.key('run-1'))).toBeGreaterThan(0);
+    await relay.close();
+  });
+
+  it('asks the database when the stream goes quiet, and ends with what it says', async () => {
+    const relay = new RedisEventRelay({ redis, prefix: PREFIX, idleMs: 100 });
+    relay.publish('run-2', { event: 'metadata', data: {} });
+    let asked = 0;
+    const events = await collect(
+      relay.follow('run-2', {
+        checkEnded: async () => ((asked += 1) < 3 ? undefined : { event: END_EVENT, data: { status: 'interrupted', error: { code: 'RUN_INTERRUPTED', message: 'gone' } } }),
+      }),
+    );
+    expect(asked).toBe(3);
+    expect(events.map((e) => e.event)).toEqual(['metadata', END_EVENT]);
+    await relay.close();
+  });
+
+  it('stops following when the client goes away', async () => {
+    const relay = new RedisEventRelay({ redis, prefix: PREFIX, idleMs: 5000 });
+    const controller = new AbortController();
+    const following = collect(relay.follow('run-3', { signal: controller.signal, checkEnded: async () => undefined }));
+    setTimeout(() => controller.abort(), 50);
+    expect(await following).toEqual([]);
+    await relay.close();
+  });
+
+  it('without Redis, polls the database until the run ends', async () => {
+    const relay = createPollingRelay({ pollMs: 10 });
+    let asked = 0;
+    const events = await collect(relay.follow('run-4', { checkEnded: async () => ((asked += 1) < 4 ? undefined : { event: END_EVENT, data: { status: 'success' } }) }));
+    expect(events).toEqual([{ event: END_EVENT, data: { status: 'success' } }]);
+    expect(asked).toBe(4);
+  });
+});
+
+describe('Redis coordination bus', () => {
+  it('reaches every replica once, its own handlers at once', async () => {
+    const [a, b] = await Promise.all([createRedisBus({ redis, prefix: PREFIX, replicaId: 'a' }), createRedisBus({ redis, prefix: PREFIX, replicaId: 'b' })]);
+    const seenA: BusMessage[] = [];
+    const seenB: BusMessage[] = [];
+    a.subscribe((m) => seenA.push(m));
+    const arrived = new Promise<void>((resolve) =>
+      b.subscribe((m) => {
+        seenB.push(m);
+        if (seenB.length === 2) resolve();
+      }),
+    );
+    a.send({ kind: 'wake' });
+    a.send({ kind: 'cancel', runId: 'run-9' });
+    expect(seenA).toEqual([{ kind: 'wake' }, { kind: 'cancel', runId: 'run-9' }]);
+    await arrived;
+    expect(seenB).toEqual([{ kind: 'wake' }, { kind: 'cancel', runId: 'run-9' }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seenA).toHaveLength(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
