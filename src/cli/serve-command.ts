@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addAdmissionOptions, admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
+import { CLUSTER_HELP, clusterSettingSources, clusterSettingsSchema } from '../config/cluster-settings.js';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
 import { resolveSettings } from '../config/settings.js';
 import { startServer } from '../server/start-server.js';
@@ -27,11 +28,15 @@ export function registerServeCommand(program: Command): void {
     .option('--time-scale <f>', 'multiply every duration (timeouts, deadlines, embedded simulator) by f (env CONCIERGE_TIME_SCALE, default 1)')
     .option('--sim-preset <name>', 'rate-limit preset of the embedded simulator (env CONCIERGE_SIM_PRESET)')
     .option('--sim-latency <profile>', 'latency profile of the embedded simulator, e.g. off (env CONCIERGE_SIM_LATENCY)');
+  for (const [key, source] of Object.entries(clusterSettingSources)) {
+    serve.option(`${source.flag} <value>`, `${CLUSTER_HELP[key as keyof typeof CLUSTER_HELP]} (env ${source.env})`);
+  }
   addAdmissionOptions(serve).action(
       runAction(async (flags: Record<string, unknown>) => {
         const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags });
         const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags });
-        const server = await startServer(settings, admission, { log: (line) => process.stderr.write(`${line}\n`) });
+        const cluster = resolveSettings(clusterSettingsSchema, clusterSettingSources, { flags });
+        const server = await startServer(settings, admission, { cluster, log: (line) => process.stderr.write(`${line}\n`) });
         process.stdout.write(`concierge listening on ${server.url}\n`);
         const signal = await untilSignal();
         process.stderr.write(`${signal}: finishing runs in progress, then stopping\n`);

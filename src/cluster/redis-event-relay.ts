@@ -56,7 +56,7 @@ export class RedisEventRelay implements EventRelay {
 
   publish(runId: string, event: RunEvent): void {
     const key = this.key(runId);
-    const pipeline = this.#redis.pipeline().xadd(key, 'MAXLEN', '~', String(this.#maxEvents), '*', 'e', event.event, 'd', JSON.stringify(event.data ?? null));
+    const pipeline = this.#redis.pipeline().xadd(key, 'MAXLEN', '~', String(this.#maxEvents), '*', 'e', event.event, 'd', JSON.stringify(event.data ?? null), 'i', String(event.id ?? ''));
     if (!this.#started.has(runId)) {
       this.#started.add(runId);
       pipeline.pexpire(key, this.#maxAgeMs);
@@ -145,9 +145,11 @@ export class RedisEventRelay implements EventRelay {
 function decode(fields: string[]): RunEvent {
   let event = '';
   let data: unknown = null;
+  let id: number | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'e') event = fields[i + 1]!;
     else if (fields[i] === 'd') data = JSON.parse(fields[i + 1]!);
+    else if (fields[i] === 'i' && fields[i + 1] !== '') id = Number(fields[i + 1]);
   }
-  return { event, data };
+  return id === undefined ? { event, data } : { event, data, id };
 }

@@ -4,6 +4,8 @@ import type { RunError, RunStatus } from '../store/run-store.js';
 export interface RunEvent {
   event: string;
   data: unknown;
+  /** Its place in the run's events (1, 2, ...), the same on every replica: SSE's `id`, for resuming. */
+  id?: number | undefined;
 }
 
 /** The last event of every run's log: how it ended. Never sent to clients as such. */
@@ -65,6 +67,7 @@ export class RunEventLog {
  */
 export class RunEventHub {
   readonly #logs = new Map<string, RunEventLog>();
+  readonly #opening = new Map<string, Array<() => void>>();
   readonly #retainMs: number;
 
   constructor(options: { retainMs?: number } = {}) {
@@ -74,7 +77,29 @@ export class RunEventHub {
   open(runId: string): RunEventLog {
     const log = new RunEventLog();
     this.#logs.set(runId, log);
+    for (const wake of [...(this.#opening.get(runId) ?? [])]) wake();
+    this.#opening.delete(runId);
     return log;
+  }
+
+  /** Resolves when the run's log opens here, or after `timeoutMs`, or when `signal` aborts. */
+  opened(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#logs.has(runId) || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#opening.get(runId) ?? [];
+      this.#opening.set(runId, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        const index = waiters.indexOf(done);
+        if (index >= 0) waiters.splice(index, 1);
+        if (waiters.length === 0 && this.#opening.get(runId) === waiters) this.#opening.delete(runId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      waiters.push(done);
+    });
   }
 
   get(runId: string): RunEventLog | undefined {

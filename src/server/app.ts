@@ -8,17 +8,19 @@ import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
 import type { RunExecutor } from './run-executor.js';
-import type { ThreadRegistry } from './thread-registry.js';
+import type { RunStore } from '../store/run-store.js';
 
 export interface AppDeps {
   graph: AgentGraph;
-  registry: ThreadRegistry;
+  store: RunStore;
   executor: RunExecutor;
   bookings: BookingService;
   authenticator: Authenticator;
   ops: OpsDeps;
   bodyLimitBytes: number;
   maxMessageChars: number;
+  /** Sent as `x-concierge-replica` on every answer: which replica served it (behind a balancer). */
+  replicaId?: string;
   logLevel?: string;
 }
 
@@ -40,6 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
   app.addHook('onSend', async (_request, reply) => {
     if (deps.ops.isShuttingDown()) void reply.header('connection', 'close');
+    if (deps.replicaId) void reply.header('x-concierge-replica', deps.replicaId);
   });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
@@ -60,7 +63,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return principal;
   };
 
-  registerAgentRoutes(app, { graph: deps.graph, registry: deps.registry, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
+  registerAgentRoutes(app, { graph: deps.graph, store: deps.store, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
   registerOwnerRoutes(app, { bookings: deps.bookings, principalOf });
   registerOpsRoutes(app, deps.ops);
   return app;

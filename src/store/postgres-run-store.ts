@@ -244,14 +244,14 @@ export class PostgresRunStore implements RunStore {
     return rows.map(toRun);
   }
 
-  async requestCancel(threadId: string, runId: string, error: RunError): Promise<RunRecord | undefined> {
+  async requestCancel(threadId: string, runId: string, error: RunError, options: { queuedOnly?: boolean } = {}): Promise<RunRecord | undefined> {
     await this.#pool.query(
       `WITH queued AS (
          UPDATE agent_runs SET status = 'interrupted', error = $3, updated_at = now(), payload = NULL
          WHERE thread_id = $1 AND run_id = $2 AND status = 'pending' RETURNING run_id
        )
-       UPDATE agent_runs SET cancel_requested = TRUE WHERE thread_id = $1 AND run_id = $2 AND status = 'running'`,
-      [threadId, runId, JSON.stringify(error)],
+       UPDATE agent_runs SET cancel_requested = TRUE WHERE thread_id = $1 AND run_id = $2 AND status = 'running' AND NOT $4`,
+      [threadId, runId, JSON.stringify(error), options.queuedOnly ?? false],
     );
     return this.getRun(threadId, runId);
   }

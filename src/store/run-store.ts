@@ -128,10 +128,11 @@ export interface RunStore {
   /** Mark running runs interrupted (with the error recorded); returns them. */
   interruptRuns(scope: InterruptScope, error: RunError): Promise<RunRecord[]>;
   /**
-   * Cancel a run: a queued one is interrupted at once; a running one is flagged, and its
-   * owner stops it at its next renewal or on a broadcast. Returns the run as it now stands.
+   * Cancel a run: a queued one is interrupted at once; a running one is flagged (unless
+   * `queuedOnly`), and its owner stops it at its next renewal or on a broadcast. Returns the
+   * run as it now stands.
    */
-  requestCancel(threadId: string, runId: string, error: RunError): Promise<RunRecord | undefined>;
+  requestCancel(threadId: string, runId: string, error: RunError, options?: { queuedOnly?: boolean }): Promise<RunRecord | undefined>;
   getRun(threadId: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
   /** Runs waiting to be claimed (for `/stats`). */

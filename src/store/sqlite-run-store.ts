@@ -232,13 +232,13 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
         })
         .immediate();
     },
-    async requestCancel(threadId, runId, error) {
+    async requestCancel(threadId, runId, error, cancelOptions = {}) {
       return db
         .transaction(() => {
           const row = s.run.get(threadId, runId);
           if (!row) return undefined;
           if (row.status === 'pending') s.cancelQueued.run(JSON.stringify(error), iso(), runId);
-          else if (row.status === 'running') s.flagCancel.run(runId);
+          else if (row.status === 'running' && !cancelOptions.queuedOnly) s.flagCancel.run(runId);
           return toRun(s.run.get(threadId, runId)!);
         })
         .immediate();
