@@ -52,7 +52,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Coordina
       }
     }
   };
-  const subscriber = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, enableAutoPipelining: false });
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, text: string) => {
     try {

@@ -77,10 +77,14 @@ export class RedisEventRelay implements EventRelay {
     let healthy = true;
     try {
       let lastId = '0';
+      // The first read does not wait: a run that ended long ago (its stream expired) is
+      // answered from the database at once.
+      let first = true;
       while (!options.signal?.aborted && !this.#closed) {
         let reply: StreamReply;
         try {
-          reply = (await connection.xread('BLOCK', this.#idleMs, 'STREAMS', key, lastId)) as StreamReply;
+          reply = (first ? await connection.xread('STREAMS', key, lastId) : await connection.xread('BLOCK', this.#idleMs, 'STREAMS', key, lastId)) as StreamReply;
+          first = false;
         } catch (error) {
           if (options.signal?.aborted || this.#closed) return;
           healthy = false;
@@ -128,7 +132,7 @@ export class RedisEventRelay implements EventRelay {
     let connection = this.#idle.pop();
     if (!connection) {
       // Blocking reads outlast any command timeout the shared client has.
-      connection = this.#redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: 1, commandTimeout: undefined });
+      connection = this.#redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: 1, commandTimeout: undefined, enableAutoPipelining: false });
       connection.on('error', () => undefined);
     }
     this.#borrowed.add(connection);

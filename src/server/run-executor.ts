@@ -230,17 +230,18 @@ export class RunExecutor {
         }
         const run = await store.getRun(threadId, runId);
         if (!run) return;
-        if (isFinished(run.status)) {
-          yield endOf(run);
-          return;
-        }
         const checkEnded = async () => {
           const now = await store.getRun(threadId, runId);
           return now && isFinished(now.status) ? endOf(now) : undefined;
         };
         if (relay.kind === 'redis') {
-          // Every replica publishes every event there, this one included.
+          // Every replica publishes every event there, this one included; a run that ended
+          // recently is replayed whole, one whose events expired ends from its record.
           yield* relay.follow(runId, { signal: controller.signal, checkEnded });
+          return;
+        }
+        if (isFinished(run.status)) {
+          yield endOf(run);
           return;
         }
         // No relay: wait until it starts here, or ask the database again.
@@ -261,12 +262,15 @@ export class RunExecutor {
       if (outcome instanceof ConciergeError) throw outcome;
       return outcome;
     }
-    let end: RunEnd | undefined;
-    for await (const event of this.events(threadId, runId, signal)) {
-      if (isEnd(event)) end = event.data;
+    const recorded = await this.#options.store.getRun(threadId, runId);
+    if (recorded && !isFinished(recorded.status)) {
+      let end: RunEnd | undefined;
+      for await (const event of this.events(threadId, runId, signal)) {
+        if (isEnd(event)) end = event.data;
+      }
+      if (!end) throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; ask again for the run on another instance', { status: 503 });
+      if (end.error) throw errorFromRecord(end.error);
     }
-    if (!end) throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; ask again for the run on another instance', { status: 503 });
-    if (end.error) throw errorFromRecord(end.error);
     const [run, thread] = await Promise.all([this.#options.store.getRun(threadId, runId), this.#options.store.getThread(threadId)]);
     if (run?.error) throw errorFromRecord(run.error);
     return { values: await stateValues(this.#options.graph, threadId), usage: { run: run?.usage ?? null, thread: thread?.usage } };

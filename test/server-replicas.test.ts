@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@langchain/langgraph-sdk';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, freshSchemaName, PG_URL, sqlIn } from './helpers/postgres.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+/**
+ * Two servers in this process on one Postgres schema and one Redis prefix: replicas without
+ * a balancer, so each request goes where the test says. The multi-process test behind
+ * HAProxy is test/cluster-haproxy.test.ts; this one pins down the cross-replica contract.
+ */
+
+const schema = freshSchemaName('replicas_test');
+const prefix = `test-${randomBytes(5).toString('hex')}`;
+const input = (content: string) => ({ messages: [{ role: 'user', content }] });
+let a: TestServer;
+let b: TestServer;
+
+function client(server: TestServer, customer: string): Client {
+  return new Client({ apiUrl: server.url, defaultHeaders: { 'x-customer-id': customer }, callerOptions: { maxRetries: 0 } });
+}
+
+async function collect(events: AsyncIterable<{ event: string; data: unknown }>): Promise<Array<{ event: string; data: unknown }>> {
+  const out: Array<{ event: string; data: unknown }> = [];
+  for await (const event of events) out.push({ event: event.event, data: event.data });
+  return out;
+}
+
+beforeAll(async () => {
+  const flags = (id: string) => ({ databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: id, leaseMs: '2000', simLatency: 'off' });
+  [a, b] = await Promise.all([startTestServer(flags('a')), startTestServer(flags('b'))]);
+});
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await dropSchema(schema);
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('replicas on one Postgres and one Redis', () => {
+  it('keeps one conversation whichever replica takes each turn, and says which replica answered', async () => {
+    const thread = await client(a, 'ann').threads.create();
+    for (let turn = 0; turn < 4; turn += 1) {
+      const server = turn % 2 === 0 ? a : b;
+      const response = await fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-customer-id': 'ann' },
+        body: JSON.stringify({ assistant_id: 'concierge', input: input(`turn ${turn}: what services do you offer?`) }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-concierge-replica')).toBe(turn % 2 === 0 ? 'a' : 'b');
+    }
+    const state = await client(b, 'ann').threads.getState<{ messages: Array<{ type: string; content: string }> }>(thread.thread_id);
+    expect(state.values.messages.filter((m) => m.type === 'human').map((m) => m.content)).toEqual([0, 1, 2, 3].map((t) => `turn ${t}: what services do you offer?`));
+    const runs = await sqlIn<{ n: string }>(schema, "SELECT count(*) AS n FROM agent_runs WHERE thread_id = $1 AND status = 'success'", [thread.thread_id]);
+    expect(runs[0]!.n).toBe('4');
+  });
+
+  it('refuses a second run on a busy thread from the other replica, and queues it when asked', async () => {
+    const thread = await client(a, 'bob').threads.create();
+    // A run in progress on replica a, as the database records it.
+    const runId = '7c0f6a4e-0000-4000-8000-000000000002';
+    await sqlIn(schema, "INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, owner, lease_expires_at) VALUES ($1, $2, 'concierge', 'running', '{}', 'reject', '{}', 'a', now() + interval '1 hour')", [runId, thread.thread_id]);
+    const busy = await fetch(`${b.url}/threads/${thread.thread_id}/runs/wait`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-customer-id': 'bob' },
+      body: JSON.stringify({ assistant_id: 'concierge', input: input('And the prices?') }),
+    });
+    expect(busy.status).toBe(409);
+    expect(await busy.json()).toMatchObject({ code: 'THREAD_BUSY' });
+    const queued = await client(b, 'bob').runs.create(thread.thread_id, 'concierge', { input: input('What services do you offer?'), multitaskStrategy: 'enqueue' });
+    expect(queued.status).toBe('pending');
+    // Behind a queued run, reject refuses too.
+    await expect(client(a, 'bob').runs.create(thread.thread_id, 'concierge', { input: input('Hello') })).rejects.toThrow(/409/);
+    const joining = client(a, 'bob').runs.join(thread.thread_id, queued.run_id);
+    // The first run ends; a replica claims the queued one.
+    await sqlIn(schema, "UPDATE agent_runs SET status = 'success', owner = NULL, lease_expires_at = NULL WHERE run_id = $1", [runId]);
+    const joined = (await joining) as { messages: Array<{ type: string }> };
+    expect(joined.messages.filter((m) => m.type === 'human')).toHaveLength(1);
+    expect((await client(b, 'bob').runs.get(thread.thread_id, queued.run_id)).status).toBe('success');
+  });
+
+  it('streams a run on one replica and follows it from the other, event for event', async () => {
+    const thread = await client(a, 'cy').threads.create();
+    const run = await client(a, 'cy').runs.create(thread.thread_id, 'concierge', { input: input('What services do you offer?'), streamMode: ['values', 'updates', 'messages-tuple'] });
+    const [onA, onB] = await Promise.all([
+      collect(client(a, 'cy').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values', 'updates', 'messages-tuple'] })),
+      collect(client(b, 'cy').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values', 'updates', 'messages-tuple'] })),
+    ]);
+    expect(onA.length).toBeGreaterThan(3);
+    expect(onB).toEqual(onA);
+    expect(onA[0]!.event).toBe('metadata');
+    expect(onA.at(-1)!.event).toBe('values');
+    // Late: the run has ended; its events are still replayed in full from the other replica.
+    expect(await collect(client(b, 'cy').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values', 'updates', 'messages-tuple'] }))).toEqual(onA);
+  });
+
+  it("answers join and the run's stream with 503 RUN_INTERRUPTED once a dead replica's lease expires, and frees the thread", async () => {
+    const thread = await client(a, 'dee').threads.create();
+    // A run left running by a replica that died: its lease expires and is never renewed.
+    const runId = '7c0f6a4e-0000-4000-8000-000000000001';
+    await sqlIn(schema, "INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, owner, lease_expires_at) VALUES ($1, $2, 'concierge', 'running', '{}', 'reject', '{}', 'dead', now() + interval '1 second')", [runId, thread.thread_id]);
+    await sqlIn(schema, "UPDATE agent_threads SET status = 'busy' WHERE thread_id = $1", [thread.thread_id]);
+    const started = Date.now();
+    const join = await fetch(`${b.url}/threads/${thread.thread_id}/runs/${runId}/join`, { headers: { 'x-customer-id': 'dee' } });
+    expect(join.status).toBe(503);
+    expect(await join.json()).toMatchObject({ code: 'RUN_INTERRUPTED' });
+    expect(join.headers.get('retry-after')).toBeTruthy();
+    // Answered once the lease ran out and a sweep saw it, not at some timeout.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const stream = await fetch(`${a.url}/threads/${thread.thread_id}/runs/${runId}/stream`, { headers: { 'x-customer-id': 'dee' } });
+    expect(stream.status).toBe(503);
+    expect(await client(a, 'dee').runs.get(thread.thread_id, runId)).toMatchObject({ status: 'interrupted', error: { code: 'RUN_INTERRUPTED', status: 503 } });
+    const next = await client(a, 'dee').runs.wait(thread.thread_id, 'concierge', { input: input('Hello again') });
+    expect((next as { messages: unknown[] }).messages.length).toBeGreaterThan(0);
+  });
+
+  it('cancels a queued run from the other replica, and reports replica, store and relay in /stats and /readyz', async () => {
+    const thread = await client(a, 'eve').threads.create();
+    const runId = '7c0f6a4e-0000-4000-8000-000000000003';
+    await sqlIn(schema, "INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, owner, lease_expires_at) VALUES ($1, $2, 'concierge', 'running', '{}', 'reject', '{}', 'a', now() + interval '1 hour')", [runId, thread.thread_id]);
+    const queued = await client(b, 'eve').runs.create(thread.thread_id, 'concierge', { input: input('Book me'), multitaskStrategy: 'enqueue' });
+    const cancelled = await fetch(`${a.url}/threads/${thread.thread_id}/runs/${queued.run_id}/cancel`, { method: 'POST', headers: { 'x-customer-id': 'eve' } });
+    expect(cancelled.status).toBe(200);
+    expect(await client(b, 'eve').runs.get(thread.thread_id, queued.run_id)).toMatchObject({ status: 'interrupted', error: { code: 'RUN_CANCELLED' } });
+    await sqlIn(schema, "UPDATE agent_runs SET status = 'success', owner = NULL, lease_expires_at = NULL WHERE run_id = $1", [runId]);
+    const stats = (await (await fetch(`${b.url}/stats`)).json()) as { replicaId: string; cluster: { store: string; relay: string; leases: { leaseMs: number } }; cpu: { user: number } };
+    expect(stats).toMatchObject({ replicaId: 'b', cluster: { store: 'postgres', relay: 'redis', leases: { leaseMs: 2000 } } });
+    expect(stats.cpu.user).toBeGreaterThan(0);
+    const ready = (await (await fetch(`${a.url}/readyz`)).json()) as { checks: Record<string, boolean> };
+    expect(ready.checks).toEqual({ database: true, redis: true });
+  });
+});
