@@ -10,6 +10,8 @@ export interface HaproxyConfigOptions {
   checkIntervalMs?: number;
   /** The longest a request may last (runs, streams). Default 330 s: the 300 s run timeout and a margin. */
   requestTimeoutMs?: number;
+  /** Log every request to stderr (HAProxy's httplog format). */
+  logRequests?: boolean;
 }
 
 /**
@@ -25,14 +27,18 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
   const timeout = options.requestTimeoutMs ?? 330_000;
   const lines = [
     'global',
-    '  maxconn 20000',
+    '  maxconn 4096',
+    ...(options.logRequests ? ['  log stderr format raw local0'] : []),
     '',
     'defaults',
     '  mode http',
+    ...(options.logRequests ? ['  log global', '  option httplog'] : []),
     '  timeout connect 5s',
     `  timeout client ${timeout}ms`,
     `  timeout server ${timeout}ms`,
     '  timeout http-keep-alive 60s',
+    // A replica busy with runs may answer its health check slowly; slow is not down.
+    '  timeout check 3s',
     '  option redispatch',
     '  retries 3',
     '  retry-on conn-failure',
@@ -45,7 +51,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     '  balance roundrobin',
     `  option httpchk GET ${options.healthPath ?? '/readyz'}`,
     '  http-check expect status 200',
-    `  default-server inter ${check}ms fastinter ${Math.max(100, Math.floor(check / 2))}ms fall 2 rise 1`,
+    `  default-server inter ${check}ms fastinter ${Math.max(100, Math.floor(check / 2))}ms fall 3 rise 1`,
     ...options.servers.map((s) => `  server ${s.name} ${s.address} check`),
   ];
   if (options.statsBind) lines.push('', 'frontend stats', `  bind ${options.statsBind}`, '  stats enable', '  stats uri /stats', '  stats refresh 5s');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,14 +145,18 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         statsBind: `${host}:${statsPort}`,
         servers: replicas.map((r) => ({ name: r.id, address: new URL(r.url).host })),
         ...(options.checkIntervalMs ? { checkIntervalMs: options.checkIntervalMs } : {}),
+        logRequests: options.logDir !== undefined,
       }),
     );
+    if (options.logDir) mkdirSync(options.logDir, { recursive: true });
     const proxy = spawn(haproxyPath, ['-f', configPath, '-db'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     haproxy = proxy;
     const killOnExit = () => proxy.kill('SIGKILL');
     process.on('exit', killOnExit);
     const tail: string[] = [];
+    const proxyLog = options.logDir ? createWriteStream(join(options.logDir, 'haproxy.log'), { flags: 'a' }) : undefined;
     createInterface({ input: proxy.stderr! }).on('line', (line) => {
+      proxyLog?.write(`${line}\n`);
       tail.push(line);
       if (tail.length > 20) tail.shift();
     });

@@ -42,11 +42,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
   app.addHook('onSend', async (_request, reply) => {
     if (deps.ops.isShuttingDown()) void reply.header('connection', 'close');
-    if (deps.replicaId) void reply.header('x-concierge-replica', deps.replicaId);
   });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
   app.addHook('onRequest', async (request, reply) => {
+    // On the raw response, so that streams (written past fastify) carry it too.
+    if (deps.replicaId) reply.raw.setHeader('x-concierge-replica', deps.replicaId);
     if (deps.ops.isShuttingDown()) {
       void reply.header('retry-after', '5');
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { status: 503 });

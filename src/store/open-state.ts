@@ -81,6 +81,8 @@ async function openSqliteState(options: StateOptions): Promise<State> {
 async function openPostgresState(options: StateOptions & { databaseUrl: string }): Promise<State> {
   const schema = options.databaseSchema ?? 'public';
   const pool = openPostgresPool({ url: options.databaseUrl, schema, ...(options.databasePoolSize ? { size: options.databasePoolSize } : {}) });
+  // Leases, sweeps and readiness on connections of their own (see PostgresRunStore).
+  const controlPool = openPostgresPool({ url: options.databaseUrl, schema, size: 2, connectionTimeoutMs: 5000 });
   try {
     const migrated = await migratePostgres(pool, schema, [POSTGRES_BOOKING_MIGRATIONS, POSTGRES_RUN_MIGRATIONS]);
     const checkpointer = new PostgresSaver(pool, undefined, { schema });
@@ -93,7 +95,7 @@ async function openPostgresState(options: StateOptions & { databaseUrl: string }
       postgresPool: pool,
       ...(options.businessFile ? { businessFile: options.businessFile } : {}),
     });
-    const runs = new PostgresRunStore({ pool, model: options.model });
+    const runs = new PostgresRunStore({ pool, controlPool, model: options.model });
     const pruner = createPostgresCheckpointPruner(pool, options.keepCheckpoints ?? 2);
     return {
       kind: 'postgres',
@@ -107,10 +109,12 @@ async function openPostgresState(options: StateOptions & { databaseUrl: string }
       async close() {
         await bookings.close().catch(() => undefined);
         await pool.end().catch(() => undefined);
+        await controlPool.end().catch(() => undefined);
       },
     };
   } catch (error) {
     await pool.end().catch(() => undefined);
+    await controlPool.end().catch(() => undefined);
     throw error;
   }
 }

@@ -20,6 +20,12 @@ import {
 export interface PostgresRunStoreOptions {
   /** The process's pool; its connections resolve names in the schema that holds the tables. */
   pool: pg.Pool;
+  /**
+   * A small pool for lease renewals, sweeps and readiness, so that they never queue behind
+   * the runs' own traffic: a renewal that waits for a busy pool is a lease that expires.
+   * Default: `pool`.
+   */
+  controlPool?: pg.Pool;
   /** Model named in a new thread's empty usage. */
   model: string;
 }
@@ -96,10 +102,12 @@ const INTERVAL_MS = "* interval '1 millisecond'";
 export class PostgresRunStore implements RunStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #control: pg.Pool;
   readonly #model: string;
 
   constructor(options: PostgresRunStoreOptions) {
     this.#pool = options.pool;
+    this.#control = options.controlPool ?? options.pool;
     this.#model = options.model;
   }
 
@@ -203,7 +211,7 @@ export class PostgresRunStore implements RunStore {
 
   async renewLeases(owner: string, runIds: readonly string[], leaseMs: number): Promise<Array<{ runId: string; cancelRequested: boolean }>> {
     if (runIds.length === 0) return [];
-    const { rows } = await this.#pool.query<{ run_id: string; cancel_requested: boolean }>(
+    const { rows } = await this.#control.query<{ run_id: string; cancel_requested: boolean }>(
       `UPDATE agent_runs SET lease_expires_at = now() + $3 ${INTERVAL_MS}
        WHERE run_id = ANY($2) AND owner = $1 AND status = 'running' RETURNING run_id, cancel_requested`,
       [owner, runIds, leaseMs],
@@ -230,7 +238,7 @@ export class PostgresRunStore implements RunStore {
   async interruptRuns(scope: InterruptScope, error: RunError): Promise<RunRecord[]> {
     const [where, arg] =
       'leaseExpired' in scope ? ['lease_expires_at < now() AND $2::text IS NULL', null] : 'owner' in scope ? ['owner = $2', scope.owner] : ['owner <> $2', scope.ownerNot];
-    const { rows } = await this.#pool.query<RunRow>(
+    const { rows } = await this.#control.query<RunRow>(
       `WITH interrupted AS (
          UPDATE agent_runs SET status = 'interrupted', error = $1, updated_at = now(), owner = NULL, lease_expires_at = NULL, payload = NULL
          WHERE status = 'running' AND ${where}
@@ -276,7 +284,7 @@ export class PostgresRunStore implements RunStore {
   }
 
   async ping(): Promise<void> {
-    await this.#pool.query('SELECT 1');
+    await this.#control.query('SELECT 1');
   }
 
   /** The pool belongs to the process; closing it is the caller's job. */
