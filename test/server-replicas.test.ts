@@ -134,4 +134,39 @@ describe('replicas on one Postgres and one Redis', () => {
     const ready = (await (await fetch(`${a.url}/readyz`)).json()) as { checks: Record<string, boolean> };
     expect(ready.checks).toEqual({ database: true, redis: true });
   });
+
+  it('on shutdown: not ready at once, claims nothing more, finishes its runs within the grace, releases its leases', async () => {
+    const flags = { databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'c', leaseMs: '2000', simLatency: 'gpt-4o-mini', shutdownGraceMs: '20000' };
+    const c = await startTestServer(flags);
+    let closed = false;
+    try {
+      const thread = await client(c, 'fay').threads.create();
+      const answer = fetch(`${c.url}/threads/${thread.thread_id}/runs/wait`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-customer-id': 'fay' },
+        body: JSON.stringify({ assistant_id: 'concierge', input: input('What services do you offer?') }),
+      });
+      for (let i = 0; i < 200 && (await sqlIn(schema, "SELECT 1 FROM agent_runs WHERE owner = 'c'")).length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      const closing = c.close().then(() => (closed = true));
+      const ready = await fetch(`${c.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ shuttingDown: true });
+      const refused = await fetch(`${c.url}/threads`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-customer-id': 'fay' }, body: '{}' });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ code: 'SHUTTING_DOWN' });
+      // A run queued now is taken by another replica, never by the one stopping.
+      const other = await client(a, 'fay').threads.create();
+      const queued = await client(a, 'fay').runs.create(other.thread_id, 'concierge', { input: input('What are my bookings?') });
+      await client(b, 'fay').runs.join(other.thread_id, queued.run_id);
+      const owner = await sqlIn<{ owner: string | null }>(schema, 'SELECT owner FROM agent_runs WHERE run_id = $1', [queued.run_id]);
+      // The replica that executed it keeps its name on the record.
+      expect(['a', 'b']).toContain(owner[0]!.owner);
+      // The run in progress finishes and answers; the lease goes with it.
+      expect((await answer).status).toBe(200);
+      await closing;
+      expect(await sqlIn(schema, "SELECT run_id FROM agent_runs WHERE status = 'running'")).toEqual([]);
+    } finally {
+      if (!closed) await c.close();
+    }
+  });
 });

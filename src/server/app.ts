@@ -27,6 +27,7 @@ export interface AppDeps {
 /** Routes that answer without a key: probes, and the public catalogue. */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability']);
 const ADMIN_ROUTES = new Set(['/stats', '/stats/reset']);
+const PROBES = new Set(['/healthz', '/readyz']);
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
@@ -48,11 +49,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     // On the raw response, so that streams (written past fastify) carry it too.
     if (deps.replicaId) reply.raw.setHeader('x-concierge-replica', deps.replicaId);
-    if (deps.ops.isShuttingDown()) {
+    const path = request.routeOptions.url ?? request.url;
+    // Probes still answer while the server drains: /readyz says 503, so balancers stop sending.
+    if (deps.ops.isShuttingDown() && !PROBES.has(path)) {
       void reply.header('retry-after', '5');
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { status: 503 });
     }
-    const path = request.routeOptions.url ?? request.url;
     if (PUBLIC_ROUTES.has(path)) return;
     const principal = deps.authenticator.authenticate(request.headers);
     if (ADMIN_ROUTES.has(path) && !principal.admin) throw new AuthError('FORBIDDEN', 'this route needs an admin key');

@@ -195,20 +195,21 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       bookings,
       graph,
       async close() {
-        // Not ready at once (the balancer stops sending), no more queued runs taken here.
+        // Not ready at once (the balancer stops sending; /readyz still answers, with 503),
+        // new requests refused with Retry-After, no more queued runs taken here.
         shuttingDown = true;
         executor.stopClaiming();
-        // Stop accepting connections, let in-flight runs finish (bounded), then close stores.
-        const closing = app.close();
         const drained = await Promise.race([
           executor.drain().then(() => true),
           new Promise<false>((resolve) => setTimeout(() => resolve(false), settings.shutdownGraceMs).unref()),
         ]);
         // Past the grace, runs still going are stopped and recorded as interrupted (their
-        // callers get 503 RUN_INTERRUPTED), so no run is left half-recorded.
+        // callers get 503 RUN_INTERRUPTED) and their leases released: their threads take new
+        // runs at once, on another replica. No run is left half-recorded.
         if (!drained) await executor.abortAll();
         // Clients following runs of other replicas here are let go: they may ask another.
         executor.abortFollowers();
+        const closing = app.close();
         // Keep-alive connections whose last response has gone out would otherwise hold the
         // server open until their idle timeout.
         app.server.closeIdleConnections();

@@ -223,7 +223,7 @@ export class PostgresRunStore implements RunStore {
   async finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<ThreadRecord | undefined> {
     const { rows } = await this.#pool.query<ThreadRow>(
       `WITH finished AS (
-         UPDATE agent_runs SET status = $3, usage = $4, error = $5, updated_at = now(), owner = NULL, lease_expires_at = NULL, payload = NULL
+         UPDATE agent_runs SET status = $3, usage = $4, error = $5, updated_at = now(), lease_expires_at = NULL, payload = NULL
          WHERE run_id = $1 AND owner = $2 AND status = 'running'
          RETURNING thread_id
        )
@@ -240,7 +240,7 @@ export class PostgresRunStore implements RunStore {
       'leaseExpired' in scope ? ['lease_expires_at < now() AND $2::text IS NULL', null] : 'owner' in scope ? ['owner = $2', scope.owner] : ['owner <> $2', scope.ownerNot];
     const { rows } = await this.#control.query<RunRow>(
       `WITH interrupted AS (
-         UPDATE agent_runs SET status = 'interrupted', error = $1, updated_at = now(), owner = NULL, lease_expires_at = NULL, payload = NULL
+         UPDATE agent_runs SET status = 'interrupted', error = $1, updated_at = now(), lease_expires_at = NULL, payload = NULL
          WHERE status = 'running' AND ${where}
          RETURNING *
        ), threads AS (

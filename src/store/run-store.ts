@@ -121,7 +121,7 @@ export interface RunStore {
   renewLeases(owner: string, runIds: readonly string[], leaseMs: number): Promise<Array<{ runId: string; cancelRequested: boolean }>>;
   /**
    * Record the outcome and add the usage to the thread's total, in one transaction, if
-   * `owner` still holds the run. Returns the thread, or undefined when the lease was lost
+   * `owner` still holds the run (its name stays on the record: who executed it). Returns the thread, or undefined when the lease was lost
    * (the run was interrupted meanwhile and its record stands).
    */
   finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<ThreadRecord | undefined>;

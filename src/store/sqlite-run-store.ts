@@ -109,7 +109,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
       "UPDATE agent_runs SET lease_expires_at = ? WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING cancel_requested",
     ),
     finish: db.prepare<[string, string, string, string | null, string, string], { thread_id: string }>(
-      "UPDATE agent_runs SET status = ?, updated_at = ?, usage = ?, error = ?, owner = NULL, lease_expires_at = NULL, payload = NULL WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING thread_id",
+      "UPDATE agent_runs SET status = ?, updated_at = ?, usage = ?, error = ?, lease_expires_at = NULL, payload = NULL WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING thread_id",
     ),
     cancelQueued: db.prepare("UPDATE agent_runs SET status = 'interrupted', error = ?, updated_at = ?, payload = NULL WHERE run_id = ? AND status = 'pending'"),
     flagCancel: db.prepare("UPDATE agent_runs SET cancel_requested = 1 WHERE run_id = ? AND status = 'running'"),
@@ -223,7 +223,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
           const at = iso();
           const rows = db
             .prepare(
-              `UPDATE agent_runs SET status = 'interrupted', error = ?, updated_at = ?, owner = NULL, lease_expires_at = NULL, payload = NULL
+              `UPDATE agent_runs SET status = 'interrupted', error = ?, updated_at = ?, lease_expires_at = NULL, payload = NULL
                WHERE status = 'running' AND ${where.sql} RETURNING *`,
             )
             .all(JSON.stringify(error), at, ...where.args) as RunRow[];
