@@ -79,4 +79,34 @@ describe('Postgres state', () => {
       await state.close();
     }
   });
+
+  it('writes checkpoints only for runs this process still holds (the write fence)', async () => {
+    const schema = freshSchemaName('state_test');
+    schemas.push(schema);
+    const state = await open(schema, 3);
+    try {
+      const fenced: string[] = [];
+      let held = true;
+      state.setWriteFence((runId) => {
+        fenced.push(runId);
+        if (!held) throw new Error(`run ${runId} is no longer ours`);
+      });
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode('echo', () => ({ messages: [new AIMessage('echo')] }))
+        .addEdge('__start__', 'echo')
+        .compile({ checkpointer: state.checkpointer });
+      const config = (runId: string) => ({ configurable: { thread_id: 'fenced', run_id: runId } });
+      await graph.invoke({ messages: [new HumanMessage('one')] }, config('run-1'));
+      expect(fenced.length).toBeGreaterThan(0);
+      expect(new Set(fenced)).toEqual(new Set(['run-1']));
+      const before = await sqlIn<{ n: string }>(schema, "SELECT count(*) AS n FROM checkpoints WHERE thread_id = 'fenced'");
+      held = false;
+      await expect(graph.invoke({ messages: [new HumanMessage('two')] }, config('run-2'))).rejects.toThrow(/no longer ours/);
+      expect(await sqlIn(schema, "SELECT count(*) AS n FROM checkpoints WHERE thread_id = 'fenced'")).toEqual(before);
+      const messages = ((await graph.getState(config('run-3'))).values as typeof MessagesAnnotation.State).messages.map((m) => String(m.content));
+      expect(messages).toEqual(['one', 'echo']);
+    } finally {
+      await state.close();
+    }
+  });
 });

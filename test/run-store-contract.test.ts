@@ -118,8 +118,8 @@ describe.each(backends)('$name run store (contract)', (backend) => {
     await expect(store.createRun(newRun(t, { background: true }))).rejects.toBeInstanceOf(ThreadBusyError);
     const queued = await store.createRun(newRun(t, { multitaskStrategy: 'enqueue' }));
     expect(queued).toMatchObject({ started: false, run: { status: 'pending' } });
-    // A run is queued: reject refuses even once nothing runs, until the queue is served.
-    await store.finishRun(first.run.run_id, 'replica-a', { status: 'success', usage: usage(1) });
+    // A run is queued: finishing says so, and reject refuses even once nothing runs, until the queue is served.
+    expect(await store.finishRun(first.run.run_id, 'replica-a', { status: 'success', usage: usage(1) })).toMatchObject({ queued: true });
     await expect(store.createRun(newRun(t))).rejects.toBeInstanceOf(ThreadBusyError);
     const claimed = await store.claimRun('replica-b', LEASE_MS);
     expect(claimed?.run.run_id).toBe(queued.run.run_id);
@@ -163,13 +163,13 @@ describe.each(backends)('$name run store (contract)', (backend) => {
     expect(await store.renewLeases('replica-b', [run.run_id], LEASE_MS)).toEqual([]);
     expect(await store.renewLeases('replica-a', [run.run_id], LEASE_MS)).toEqual([{ runId: run.run_id, cancelRequested: false }]);
     const after = await store.finishRun(run.run_id, 'replica-a', { status: 'success', usage: usage(2) });
-    expect(after).toMatchObject({ thread_id: t, status: 'idle', usage: { llmCalls: 2, promptTokens: 200, completionTokens: 20 } });
-    expect(after!.usage.costUsd).toBeGreaterThan(0);
+    expect(after).toMatchObject({ queued: false, thread: { thread_id: t, status: 'idle', usage: { llmCalls: 2, promptTokens: 200, completionTokens: 20 } } });
+    expect(after!.thread.usage.costUsd).toBeGreaterThan(0);
     // Finishing twice is a no-op: the run is no longer running.
     expect(await store.finishRun(run.run_id, 'replica-a', { status: 'error', usage: usage(9) })).toBeUndefined();
     const second = await store.createRun(newRun(t));
     const total = await store.finishRun(second.run.run_id, 'replica-a', { status: 'error', usage: usage(3), error: { code: 'AGENT_ERROR', message: 'boom', status: 500 } });
-    expect(total).toMatchObject({ status: 'error', usage: { llmCalls: 5, promptTokens: 500 } });
+    expect(total).toMatchObject({ thread: { status: 'error', usage: { llmCalls: 5, promptTokens: 500 } } });
     expect(await store.getRun(t, second.run.run_id)).toMatchObject({ status: 'error', error: { code: 'AGENT_ERROR', message: 'boom', status: 500 }, usage: { llmCalls: 3 } });
     expect((await store.listRuns(t, 10, 0)).map((r) => r.run_id)).toEqual([second.run.run_id, run.run_id]);
     expect((await store.listRuns(t, 1, 1)).map((r) => r.run_id)).toEqual([run.run_id]);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBookingBench } from './bench-booking-command.js';
 import { registerAdmissionBench } from './bench-admission-command.js';
+import { registerScaleBench } from './bench-scale-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';
 import { registerChatCommand } from './chat-command.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerServiceBench(bench);
   registerSimBench(bench);
   registerBookingBench(bench);
+  registerScaleBench(bench);
 }

@@ -280,7 +280,6 @@ export class RunExecutor {
   async cancel(threadId: string, runId: string): Promise<RunRecord | undefined> {
     const run = await this.#options.store.requestCancel(threadId, runId, { code: 'RUN_CANCELLED', message: 'the run was cancelled', status: 409 });
     if (run?.status === 'running') this.#options.bus.send({ kind: 'cancel', runId });
-    if (run) this.#wakeClaimers();
     return run;
   }
 
@@ -396,8 +395,11 @@ export class RunExecutor {
       let recorded: RunError | undefined = error ? runErrorRecord(error) : undefined;
       let thread: ThreadRecord | undefined;
       try {
-        thread = await store.finishRun(run.run_id, replicaId, { status, usage: result.usage, ...(recorded ? { error: recorded } : {}) });
-        if (!thread) {
+        const finished = await store.finishRun(run.run_id, replicaId, { status, usage: result.usage, ...(recorded ? { error: recorded } : {}) });
+        thread = finished?.thread;
+        // Runs wait on this thread: whichever replica has room takes the next one now.
+        if (finished?.queued) this.#wakeClaimers();
+        if (!finished) {
           // The lease was lost and the run recorded as interrupted meanwhile: that record stands.
           const stored = await store.getRun(run.thread_id, run.run_id);
           status = stored?.status ?? 'interrupted';
@@ -423,12 +425,13 @@ export class RunExecutor {
     const local: LocalRun = { run, controller, done };
     this.#running.set(run.run_id, local);
     void done.finally(() => {
+      const wasFull = this.#running.size >= this.#options.maxConcurrentRuns;
       this.#leases.remove(run.run_id);
       this.#running.delete(run.run_id);
       this.#hub.retire(run.run_id);
       this.#counters.finished += 1;
-      // The thread is free, and this replica has room: queued runs may go.
-      this.#wakeClaimers();
+      // Room again here: runs queued while this replica was full may be waiting for it.
+      if (wasFull) this.#claimer.wake();
       try {
         void Promise.resolve(this.#options.afterRun?.(run.thread_id)).catch((error: unknown) => this.#options.log?.(`after run: ${String(error)}`));
       } catch (error) {

@@ -18,6 +18,7 @@ import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { ConciergeError } from '../shared/errors.js';
 import { RunExecutor } from './run-executor.js';
 import { openState } from '../store/open-state.js';
 
@@ -145,6 +146,10 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),
     });
     closers.push(() => executor.close());
+    // A replica whose lease on a run may have expired writes nothing more to its thread.
+    state.setWriteFence((runId) => {
+      if (!executor.holdsLease(runId)) throw new ConciergeError('RUN_INTERRUPTED', `this replica no longer holds run ${runId}; its checkpoint was not written`, { status: 503 });
+    });
     // Runs an earlier life of this replica (or, on SQLite, of this file's process) left running.
     const interrupted = await executor.begin();
     if (interrupted > 0) log(`${interrupted} run(s) left unfinished by an earlier stop were marked interrupted.`);

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import type pg from 'pg';
 import { createPostgresCheckpointPruner, createSqliteCheckpointPruner, type CheckpointPruner } from '../agent/checkpoint-pruning.js';
@@ -9,6 +8,7 @@ import type { BookingService } from '../booking/booking-service.js';
 import { openBookingService } from '../booking/open-booking-service.js';
 import { POSTGRES_BOOKING_MIGRATIONS } from '../booking/postgres-migrations.js';
 import { migratePostgres, withMigrationLock } from './migration-runner.js';
+import { FencedPostgresSaver, type WriteFence } from './postgres-checkpoint-saver.js';
 import { openPostgresPool } from './postgres-pool.js';
 import { PostgresRunStore } from './postgres-run-store.js';
 import { POSTGRES_RUN_MIGRATIONS } from './run-store-migrations.js';
@@ -43,6 +43,11 @@ export interface State {
   migrated: Record<string, number[]>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
+  /**
+   * Refuse checkpoint writes of runs this process no longer owns (Postgres; on SQLite one
+   * process owns the file and there is nobody to overwrite).
+   */
+  setWriteFence(fence: WriteFence): void;
   close(): Promise<void>;
 }
 
@@ -71,7 +76,7 @@ async function openSqliteState(options: StateOptions): Promise<State> {
     closers.push(() => (checkpointer as unknown as { db: { close(): void } }).db.close());
     const pruner = options.db === ':memory:' ? undefined : createSqliteCheckpointPruner(options.db, options.keepCheckpoints ?? 2);
     if (pruner) closers.push(() => pruner.close());
-    return { kind: 'sqlite', bookings, runs, checkpointer, pruner, pool: undefined, migrated: {}, ping: () => runs.ping(), close: closeAll };
+    return { kind: 'sqlite', bookings, runs, checkpointer, pruner, pool: undefined, migrated: {}, ping: () => runs.ping(), setWriteFence: () => {}, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
@@ -85,7 +90,7 @@ async function openPostgresState(options: StateOptions & { databaseUrl: string }
   const controlPool = openPostgresPool({ url: options.databaseUrl, schema, size: 2, connectionTimeoutMs: 5000 });
   try {
     const migrated = await migratePostgres(pool, schema, [POSTGRES_BOOKING_MIGRATIONS, POSTGRES_RUN_MIGRATIONS]);
-    const checkpointer = new PostgresSaver(pool, undefined, { schema });
+    const checkpointer = new FencedPostgresSaver(pool, { schema });
     // setup() has no lock of its own: under ours, ten replicas create its tables once.
     // It runs on another connection of the pool while this transaction holds the lock.
     await withMigrationLock(pool, schema, () => checkpointer.setup());
@@ -106,6 +111,9 @@ async function openPostgresState(options: StateOptions & { databaseUrl: string }
       pool,
       migrated,
       ping: () => runs.ping(),
+      setWriteFence(fence) {
+        checkpointer.fence = fence;
+      },
       async close() {
         await bookings.close().catch(() => undefined);
         await pool.end().catch(() => undefined);

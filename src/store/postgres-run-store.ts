@@ -8,6 +8,7 @@ import {
   type ClaimedRun,
   type CreatedRun,
   type FinishOutcome,
+  type FinishedRun,
   type InterruptScope,
   type NewRun,
   type RunError,
@@ -131,49 +132,25 @@ export class PostgresRunStore implements RunStore {
   }
 
   /**
-   * The thread's row lock orders concurrent creations on one thread, so `reject` sees what
-   * was queued a moment before on another replica; the unique index is the last word on
-   * which run starts.
+   * One round trip: `concierge_create_run` takes the thread's row lock, so that concurrent
+   * creations on one thread are ordered (`reject` sees what another replica queued a moment
+   * before), then decides and inserts; the unique index stays the last word on which run starts.
    */
   async createRun(input: NewRun): Promise<CreatedRun> {
-    const client = await this.#pool.connect();
     try {
-      await client.query('BEGIN');
-      try {
-        await client.query('SELECT 1 FROM agent_threads WHERE thread_id = $1 FOR UPDATE', [input.threadId]);
-        const { rows } = await client.query<RunRow & { started: boolean }>(
-          `WITH active AS (
-             SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'pending') AS pending
-             FROM agent_runs WHERE thread_id = $2 AND status IN ('pending', 'running')
-           ), decision AS (
-             SELECT (NOT $8::boolean AND running = 0 AND pending = 0) AS start, running + pending AS active FROM active
-           ), inserted AS (
-             INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, background, owner, lease_expires_at)
-             SELECT $1, $2, $3, CASE WHEN d.start THEN 'running' ELSE 'pending' END, $4, $5, $6, $8,
-                    CASE WHEN d.start THEN $7 END, CASE WHEN d.start THEN now() + $9 ${INTERVAL_MS} END
-             FROM decision d WHERE d.start OR $5 <> 'reject' OR d.active = 0
-             RETURNING *
-           ), busy AS (
-             UPDATE agent_threads SET status = 'busy', updated_at = now() FROM inserted
-             WHERE agent_threads.thread_id = inserted.thread_id AND inserted.status = 'running'
-           )
-           SELECT ${RUN_COLUMNS}, status = 'running' AS started FROM inserted`,
-          [randomUUID(), input.threadId, input.assistantId, JSON.stringify(input.metadata), input.multitaskStrategy, JSON.stringify(input.payload), input.owner, input.background, input.leaseMs],
-        );
-        await client.query('COMMIT');
-        const row = rows[0];
-        if (!row) throw new ThreadBusyError(input.threadId);
-        return { run: toRun(row), started: row.started } as CreatedRun;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        if (isUniqueViolation(error, 'agent_runs_one_running_per_thread')) {
-          if (input.multitaskStrategy === 'reject') throw new ThreadBusyError(input.threadId);
-          return this.createRun({ ...input, background: true });
-        }
-        throw error;
+      const { rows } = await this.#pool.query<RunRow & { started: boolean }>(
+        `SELECT ${RUN_COLUMNS}, status = 'running' AS started FROM concierge_create_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [randomUUID(), input.threadId, input.assistantId, JSON.stringify(input.metadata), input.multitaskStrategy, JSON.stringify(input.payload), input.owner, input.background, input.leaseMs],
+      );
+      const row = rows[0];
+      if (!row) throw new ThreadBusyError(input.threadId);
+      return { run: toRun(row), started: row.started } as CreatedRun;
+    } catch (error) {
+      if (isUniqueViolation(error, 'agent_runs_one_running_per_thread')) {
+        if (input.multitaskStrategy === 'reject') throw new ThreadBusyError(input.threadId);
+        return this.createRun({ ...input, background: true });
       }
-    } finally {
-      client.release();
+      throw error;
     }
   }
 
@@ -220,8 +197,8 @@ export class PostgresRunStore implements RunStore {
   }
 
   /** One statement: the fenced run update, and the thread's total summed under its row lock. */
-  async finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<ThreadRecord | undefined> {
-    const { rows } = await this.#pool.query<ThreadRow>(
+  async finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<FinishedRun | undefined> {
+    const { rows } = await this.#pool.query<ThreadRow & { queued: boolean }>(
       `WITH finished AS (
          UPDATE agent_runs SET status = $3, usage = $4, error = $5, updated_at = now(), lease_expires_at = NULL, payload = NULL
          WHERE run_id = $1 AND owner = $2 AND status = 'running'
@@ -229,10 +206,10 @@ export class PostgresRunStore implements RunStore {
        )
        UPDATE agent_threads t SET usage = concierge_add_usage(t.usage, $4::jsonb), status = $6, updated_at = now()
        FROM finished WHERE t.thread_id = finished.thread_id
-       RETURNING t.*`,
+       RETURNING t.*, EXISTS (SELECT 1 FROM agent_runs p WHERE p.thread_id = t.thread_id AND p.status = 'pending') AS queued`,
       [runId, owner, outcome.status, JSON.stringify(outcome.usage), outcome.error ? JSON.stringify(outcome.error) : null, threadStatusAfter(outcome.status)],
     );
-    return rows[0] ? toThread(rows[0]) : undefined;
+    return rows[0] ? { thread: toThread(rows[0]), queued: rows[0].queued } : undefined;
   }
 
   async interruptRuns(scope: InterruptScope, error: RunError): Promise<RunRecord[]> {

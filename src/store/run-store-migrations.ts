@@ -108,6 +108,37 @@ export const POSTGRES_RUN_MIGRATIONS: MigrationSet = {
         CREATE INDEX agent_runs_pending ON agent_runs (seq) WHERE status = 'pending';
         CREATE INDEX agent_runs_leases ON agent_runs (lease_expires_at) WHERE status = 'running';
 
+        -- Create a run on a thread: start it (owned by p_owner, with a lease) when the thread
+        -- has nothing running or queued and it is not a background run; otherwise queue it,
+        -- unless the strategy is reject and the thread is busy (then no row). The thread's
+        -- row lock orders creations on one thread; each statement of a function sees what
+        -- committed before it, so the count after the lock is the truth.
+        CREATE FUNCTION concierge_create_run(p_run_id TEXT, p_thread_id TEXT, p_assistant_id TEXT, p_metadata JSONB, p_strategy TEXT,
+                                             p_payload JSONB, p_owner TEXT, p_background BOOLEAN, p_lease_ms BIGINT)
+        RETURNS SETOF agent_runs LANGUAGE plpgsql AS $$
+        DECLARE
+          v_running BIGINT;
+          v_pending BIGINT;
+          v_start BOOLEAN;
+        BEGIN
+          PERFORM 1 FROM agent_threads WHERE thread_id = p_thread_id FOR UPDATE;
+          SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'pending') INTO v_running, v_pending
+            FROM agent_runs WHERE thread_id = p_thread_id AND status IN ('pending', 'running');
+          v_start := NOT p_background AND v_running = 0 AND v_pending = 0;
+          IF NOT v_start AND p_strategy = 'reject' AND v_running + v_pending > 0 THEN
+            RETURN;
+          END IF;
+          IF v_start THEN
+            UPDATE agent_threads SET status = 'busy', updated_at = now() WHERE thread_id = p_thread_id;
+          END IF;
+          RETURN QUERY
+            INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, background, owner, lease_expires_at)
+            VALUES (p_run_id, p_thread_id, p_assistant_id, CASE WHEN v_start THEN 'running' ELSE 'pending' END, p_metadata, p_strategy, p_payload,
+                    p_background, CASE WHEN v_start THEN p_owner END, CASE WHEN v_start THEN now() + p_lease_ms * interval '1 millisecond' END)
+            RETURNING *;
+        END
+        $$;
+
         -- A thread's usage plus a run's, summed field by field in the UPDATE that finishes the
         -- run: the thread's row lock orders concurrent finishes, with no read-modify-write trip.
         CREATE FUNCTION concierge_add_usage(total JSONB, run JSONB) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$

@@ -82,6 +82,12 @@ export interface FinishOutcome {
   error?: RunError;
 }
 
+export interface FinishedRun {
+  thread: ThreadRecord;
+  /** The thread has runs waiting: a replica should claim the next one now. */
+  queued: boolean;
+}
+
 /** Which running runs to mark interrupted. */
 export type InterruptScope =
   /** Leases that ran out: their replica died or lost the database (the sweeper). */
@@ -121,10 +127,11 @@ export interface RunStore {
   renewLeases(owner: string, runIds: readonly string[], leaseMs: number): Promise<Array<{ runId: string; cancelRequested: boolean }>>;
   /**
    * Record the outcome and add the usage to the thread's total, in one transaction, if
-   * `owner` still holds the run (its name stays on the record: who executed it). Returns the thread, or undefined when the lease was lost
-   * (the run was interrupted meanwhile and its record stands).
+   * `owner` still holds the run (its name stays on the record: who executed it). Returns the
+   * thread and whether runs wait on it, or undefined when the lease was lost (the run was
+   * interrupted meanwhile and its record stands).
    */
-  finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<ThreadRecord | undefined>;
+  finishRun(runId: string, owner: string, outcome: FinishOutcome): Promise<FinishedRun | undefined>;
   /** Mark running runs interrupted (with the error recorded); returns them. */
   interruptRuns(scope: InterruptScope, error: RunError): Promise<RunRecord[]>;
   /**

@@ -8,6 +8,7 @@ import {
   ThreadExistsError,
   threadStatusAfter,
   type ClaimedRun,
+  type FinishedRun,
   type InterruptScope,
   type RunPayload,
   type RunRecord,
@@ -204,7 +205,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     },
     async finishRun(runId, owner, outcome) {
       return db
-        .transaction((): ThreadRecord | undefined => {
+        .transaction((): FinishedRun | undefined => {
           const at = iso();
           const finished = s.finish.get(outcome.status, at, JSON.stringify(outcome.usage), outcome.error ? JSON.stringify(outcome.error) : null, runId, owner);
           if (!finished) return undefined;
@@ -212,7 +213,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
           const total = addUsage(JSON.parse(thread.usage) as RunUsage, outcome.usage);
           const status = threadStatusAfter(outcome.status);
           s.threadUsage.run(JSON.stringify(total), status, at, finished.thread_id);
-          return toThread({ ...thread, usage: JSON.stringify(total), status, updated_at: at });
+          return { thread: toThread({ ...thread, usage: JSON.stringify(total), status, updated_at: at }), queued: s.active.get(finished.thread_id)!.pending > 0 };
         })
         .immediate();
     },
