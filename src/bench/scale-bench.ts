@@ -151,7 +151,8 @@ async function measure(label: string, replicas: number, target: Target, options:
       }),
     );
   // One thread per message, made before the clock starts; customers spread like users.
-  const warm = Math.min(200, options.messages);
+  // Every replica warms up as much (its JIT, its pools), or more replicas would look costlier.
+  const warm = 150 * replicas;
   const needed = warm + options.messages + (replicas === 1 ? options.sequential : 0);
   const threads: Array<{ id: string; customer: string }> = [];
   options.progress(`${label}: ${needed} threads`);
