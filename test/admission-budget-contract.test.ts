@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateBudget, Reservation } from '../src/llm/budget.js';
-import { ManualClock } from '../src/llm/clock.js';
+import { ManualClock } from '../src/shared/clock.js';
 import { MemoryBudget } from '../src/llm/memory-budget.js';
 import { budgetKeys, RedisBudget } from '../src/llm/redis-budget.js';
 import type { BudgetConfig } from '../src/llm/token-bucket.js';

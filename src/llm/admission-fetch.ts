@@ -2,7 +2,7 @@ import { LlmRequestTooLargeError, ProviderQuotaError, ProviderRateLimitError, Pr
 import type { AdmissionGate, Admitted } from './admission-gate.js';
 import type { Priority } from './admission-queue.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { abortReason, sleep, type Clock } from './clock.js';
+import { abortReason, sleep, type Clock } from '../shared/clock.js';
 import { parseErrorBody, parseRateLimitHeaders, retryAfterMs, retryHintMs, type ProviderLimits } from './provider-headers.js';
 import { classifyFailure, fitsDeadline, fullJitterBackoff, rateLimitPauseMs, type BackoffOptions } from './retry-policy.js';
 import { currentRunContext } from './run-context.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdmissionShedError, LlmRequestTooLargeError } from './admission-errors.js';
 import { AdmissionGate, type Admitted, type Ticket } from './admission-gate.js';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { BudgetConfig } from './token-bucket.js';
 

@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import { AdmissionShedError, LlmRequestTooLargeError, type ShedReason } from './admission-errors.js';
 import { AdmissionQueue, type Priority } from './admission-queue.js';
 import type { RateBudget, Reservation, SettleRequest } from './budget.js';
-import { abortReason, type Clock } from './clock.js';
+import { abortReason, type Clock } from '../shared/clock.js';
 import type { Need } from './token-bucket.js';
 import { predictWaitMs, promiseSlot, shedVerdict, slotMs } from './wait-prediction.js';
 

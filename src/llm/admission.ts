@@ -5,7 +5,7 @@ import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './ad
 import { configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLangChainDefaultRetryFetch } from './langchain-default-retry.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 
 /** A clock whose timers fire at once but which records what was asked of it. */
 function recordingClock(): Clock & { waits: number[] } {

@@ -1,4 +1,4 @@
-import { sleep, systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from '../shared/clock.js';
 
 type Fetch = typeof fetch;
 

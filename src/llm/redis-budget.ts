@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BudgetSnapshot, RateBudget, Reservation, ReserveOutcome, SettleRequest } from './budget.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { REDIS_BUDGET_SCRIPT } from './redis-budget-script.js';
 import { shapeOf, type BucketName, type BucketView, type BudgetConfig, type Need } from './token-bucket.js';

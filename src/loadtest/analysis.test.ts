@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunUsage, TurnOutcome } from './agent-client.js';
 import { analyzeRun, diagnoseStage } from './analysis.js';
-import { pricingFor } from './pricing.js';
+import { pricingFor } from '../llm/pricing.js';
 import type { ServerObservation, StageReport } from './report-types.js';
 import { StageRecorder } from './stage-recorder.js';
 import { parseThreshold } from './thresholds.js';

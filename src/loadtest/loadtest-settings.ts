@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { field, type SettingSources } from '../config/settings.js';
 import { LOAD_TEST_PRESETS } from './run-load-test.js';
 import { parseThreshold } from './thresholds.js';
-import { PRICED_MODELS } from './pricing.js';
+import { PRICED_MODELS } from '../llm/pricing.js';
 
 const list = (item: z.ZodType<number>, what: string) =>
   z.string().transform((text, ctx) => {

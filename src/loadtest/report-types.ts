@@ -1,5 +1,5 @@
 import type { LatencySummaryMs } from './latency-histogram.js';
-import type { ModelPricing } from './pricing.js';
+import type { ModelPricing } from '../llm/pricing.js';
 import type { ThresholdCheck } from './thresholds.js';
 
 /**

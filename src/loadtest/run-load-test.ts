@@ -6,8 +6,8 @@ import { AgentClient, createLoadDispatcher } from './agent-client.js';
 import { analyzeRun } from './analysis.js';
 import { startLocalStack as defaultStartLocalStack, type LocalStack, type LocalStackOptions } from './local-stack.js';
 import { NO_PROVIDER_STATS, ServerStatsPoller, SimulatorObserver } from './observers.js';
-import { addDays, ConversationScript, FALLBACK_SERVICES, makePersona, slotsByDate, type ConversationMode, type OpenSlots, type ServiceInfo } from './personas.js';
-import { DEFAULT_PRICING_MODEL, pricingFor, type ModelPricing } from './pricing.js';
+import { ConversationScript, FALLBACK_SERVICES, makePersona, slotsByDate, type ConversationMode, type OpenSlots, type ServiceInfo } from './personas.js';
+import { DEFAULT_PRICING_MODEL, pricingFor, type ModelPricing } from '../llm/pricing.js';
 import { seededRandom } from './random.js';
 import { REPORT_SCHEMA, type LoadTestReport, type ReportConfig, type ReportEnvironment, type StageReport } from './report-types.js';
 import { StageRecorder, type LiveSnapshot, type TurnRecord } from './stage-recorder.js';
@@ -15,6 +15,7 @@ import { runStage, sleepUntil, type StagePlan, type StageRunnerContext } from '.
 import { DEFAULT_THRESHOLDS, parseThreshold } from './thresholds.js';
 import { ConciergeError } from '../shared/errors.js';
 import { fmtNum } from './format.js';
+import { addDays, isValidTimeZone, todayIn } from '../shared/local-time.js';
 
 /**
  * Options of one load test. Durations are real-time figures: with a time scale F the run
@@ -206,16 +207,9 @@ export function describeEnvironment(): ReportEnvironment {
   };
 }
 
-/** Today's date in the business's time zone (YYYY-MM-DD read back as a local date). */
-export function todayIn(timeZone: string | undefined, now: Date): Date {
-  if (!timeZone) return now;
-  try {
-    const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-    const [y, m, d] = parts.split('-').map(Number);
-    return new Date(y!, m! - 1, d!);
-  } catch {
-    return now;
-  }
+/** Today's date (YYYY-MM-DD) in the business's time zone; the machine's own when the server names none it knows. */
+export function businessToday(timeZone: string | undefined, now: Date): string {
+  return todayIn(timeZone && isValidTimeZone(timeZone) ? timeZone : Intl.DateTimeFormat().resolvedOptions().timeZone, now);
 }
 
 /**
@@ -231,7 +225,7 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
   const startedAt = new Date();
   const thresholds = options.thresholds.map(parseThreshold);
   const pricing = pricingFor(options.pricingModel) as ModelPricing;
-  const messages = options.messages ?? new ConversationScript(makePersona(0, seededRandom(1), FALLBACK_SERVICES, new Date()), options.mode).planned;
+  const messages = options.messages ?? new ConversationScript(makePersona(0, seededRandom(1), FALLBACK_SERVICES, '2000-01-01'), options.mode).planned;
 
   // Applied durations (ms in the run's own time).
   const thinkTimeMs = options.thinkTimeMs * f;
@@ -301,7 +295,7 @@ export async function runLoadTest(input: LoadTestInput = {}): Promise<LoadTestRe
     const services = await fetchCatalogue(clientFor('catalogue'));
     if (services.services.length > 0) catalogue = { source: 'server', services: services.services.map((s) => s.name) };
     else notes.push('GET /v1/services was not available: personas asked for the fallback service list.');
-    const today = todayIn(services.timeZone, options.today());
+    const today = businessToday(services.timeZone, options.today());
     const openSlots = await fetchOpenSlots(clientFor('catalogue'), services.services, today);
     if (services.services.length > 0 && openSlots.size === 0) notes.push('GET /v1/availability was not available: personas chose days and times without knowing opening hours.');
 
@@ -459,7 +453,7 @@ async function fetchCatalogue(client: AgentClient): Promise<{ services: ServiceI
  * The free slots of each service 2 to 10 days ahead, read once before the load starts, so
  * personas ask for days the business is open and times it offers. Optional: empty on failure.
  */
-async function fetchOpenSlots(client: AgentClient, services: readonly ServiceInfo[], today: Date): Promise<OpenSlots> {
+async function fetchOpenSlots(client: AgentClient, services: readonly ServiceInfo[], today: string): Promise<OpenSlots> {
   const open = new Map<string, Map<string, string[]>>();
   const from = addDays(today, 2);
   const to = addDays(today, 10);

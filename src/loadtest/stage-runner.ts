@@ -11,7 +11,8 @@ export interface StageRunnerContext {
   services: readonly ServiceInfo[];
   /** The business's open slots per service, when the server publishes them. */
   openSlots?: OpenSlots | undefined;
-  today: Date;
+  /** Today's date (YYYY-MM-DD) in the business's time zone. */
+  today: string;
   mode: ConversationMode;
   messages: number;
   /** As applied: already multiplied by the time scale. */

@@ -1,9 +1,16 @@
 /**
- * Time as the admission layer sees it: the wall clock in epoch milliseconds (deadlines in the
- * run context are epoch milliseconds) and timers. Injectable so that queue, budget and retry
- * tests run on a clock that moves only when told to.
+ * The one clock of the program: wall time in epoch milliseconds and timers. Booking (today,
+ * the past, the horizon), the LLM layer (deadlines, budgets, backoff) and the simulator
+ * (limiter, prompt cache, pacing) all read time through it, so that a test can hold time
+ * still and move it by hand with `ManualClock`.
+ *
+ * Epoch milliseconds rather than a monotonic clock, because deadlines cross modules (the
+ * server sets one, the gate compares with it) and reports print instants; every consumer
+ * that measures an interval tolerates a clock that steps back (a token bucket just refills
+ * nothing for a while).
  */
 export interface Clock {
+  /** Epoch milliseconds. */
   now(): number;
   /** Call `fn` after `ms`; the returned function cancels it. */
   setTimer(ms: number, fn: () => void): () => void;
@@ -34,12 +41,15 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
-/** The error an aborted signal carries, always named `AbortError` so callers above recognise it. */
+/** The error an aborted signal carries, always named `AbortError` (or `TimeoutError`) so callers above recognise it. */
 export function abortReason(signal: AbortSignal): unknown {
   const reason: unknown = signal.reason;
   if (reason instanceof Error && (reason.name === 'AbortError' || reason.name === 'TimeoutError')) return reason;
   return new DOMException('This operation was aborted', 'AbortError');
 }
+
+/** 2023-11-14T22:13:20Z: any fixed instant will do; a round one reads well in failures. */
+const DEFAULT_START = 1_700_000_000_000;
 
 /** A clock that moves only when told to; due timers fire in order as it advances. */
 export class ManualClock implements Clock {
@@ -47,8 +57,8 @@ export class ManualClock implements Clock {
   #seq = 0;
   readonly #timers = new Map<number, { at: number; fn: () => void }>();
 
-  constructor(start = 1_700_000_000_000) {
-    this.#now = start;
+  constructor(start: Date | string | number = DEFAULT_START) {
+    this.#now = new Date(start).getTime();
   }
 
   now(): number {
@@ -68,6 +78,13 @@ export class ManualClock implements Clock {
     return this.#timers.size;
   }
 
+  /** Real ms until the earliest pending timer is due, or undefined when none is pending. */
+  nextTimerInMs(): number | undefined {
+    let at: number | undefined;
+    for (const timer of this.#timers.values()) if (at === undefined || timer.at < at) at = timer.at;
+    return at === undefined ? undefined : Math.max(0, at - this.#now);
+  }
+
   /** Move time forward by `ms`, firing every timer that falls due on the way, earliest first. */
   advance(ms: number): void {
     const end = this.#now + ms;
@@ -82,5 +99,10 @@ export class ManualClock implements Clock {
       next[1].fn();
     }
     this.#now = end;
+  }
+
+  /** Jump to an instant (forward or back) without firing timers: a wall clock being reset. */
+  set(instant: Date | string | number): void {
+    this.#now = new Date(instant).getTime();
   }
 }
