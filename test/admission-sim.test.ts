@@ -2,7 +2,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../src/config/settings.js';
-import { AdmissionShedError, ProviderQuotaError } from '../src/llm/admission-errors.js';
+import { AdmissionShedError } from '../src/llm/admission-errors.js';
 import { admissionSettingSources, admissionSettingsSchema, type AdmissionSettingsInput } from '../src/llm/admission-settings.js';
 import { createAdmission, type Admission } from '../src/llm/admission.js';
 import { createRunContext, withRunContext } from '../src/llm/run-context.js';
@@ -103,7 +103,7 @@ describe('admission control against the simulator', () => {
     const provider = await sim({ insufficientQuota: true });
     const gate = admission({ llmTier: 'tier1' });
     const error = await client(provider, gate).chat.completions.create(hello).catch((e: unknown) => e);
-    expect(rootCause(error)).toBeInstanceOf(ProviderQuotaError);
+    expect(rootCause(error)).toMatchObject({ code: 'PROVIDER_QUOTA_EXCEEDED' });
     expect(provider.stats().requests).toBe(1);
     expect(gate.stats().provider).toMatchObject({ calls: 1, quotaErrors: 1, retries: 0 });
   });

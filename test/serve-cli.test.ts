@@ -67,7 +67,7 @@ describe('concierge serve (the command)', () => {
 
   it('refuses to serve without keys on a public interface', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'b.db')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('AUTH_REQUIRED');
   });
 });

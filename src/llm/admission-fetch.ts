@@ -1,4 +1,6 @@
-import { LlmRequestTooLargeError, ProviderQuotaError, ProviderRateLimitError, ProviderUnavailableError } from './admission-errors.js';
+import { llmRequestTooLarge } from './admission-errors.js';
+import { providerQuotaExceeded, providerRateLimited, providerUnavailable } from './provider-errors.js';
+import type { ConciergeError } from '../shared/errors.js';
 import type { AdmissionGate, Admitted } from './admission-gate.js';
 import type { Priority } from './admission-queue.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -175,11 +177,11 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
         void gate.settle(admitted.reservation, { limits });
         if (kind === 'quota') {
           counters.quotaErrors += 1;
-          throw new ProviderQuotaError(message);
+          throw providerQuotaExceeded(message);
         }
         if (kind === 'too-large') {
           counters.tooLarge += 1;
-          throw new LlmRequestTooLargeError(message);
+          throw llmRequestTooLarge(message);
         }
         return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
       }
@@ -192,7 +194,7 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
         await gate.settle(admitted.reservation, { limits, pauseForMs: pauseMs, drain: !hasRemaining(limits) });
         if (attempt >= options.maxRetries || !fitsDeadline({ now: clock.now(), delayMs: pauseMs, serviceMs: gate.serviceMs, deadlineAt })) {
           counters.gaveUpRateLimited += 1;
-          throw new ProviderRateLimitError(message, pauseMs);
+          throw providerRateLimited(message, pauseMs);
         }
         // No sleep here: the pause holds the whole queue, this call included.
         countRetry(counters);
@@ -223,9 +225,9 @@ function countRetry(counters: ProviderCounters): void {
   counters.retries += 1;
 }
 
-function unavailable(options: AdmissionFetchOptions, message: string, retryAfterMs: number | undefined): ProviderUnavailableError {
+function unavailable(options: AdmissionFetchOptions, message: string, retryAfterMs: number | undefined): ConciergeError {
   options.counters.gaveUpUnavailable += 1;
-  return new ProviderUnavailableError(message, retryAfterMs);
+  return providerUnavailable(message, retryAfterMs);
 }
 
 /** Real ms until the primary model can be tried, when its circuit is open and no fallback can stand in. */

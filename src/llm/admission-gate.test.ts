@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdmissionShedError, LlmRequestTooLargeError } from './admission-errors.js';
+import { AdmissionShedError } from './admission-errors.js';
 import { AdmissionGate, type Admitted, type Ticket } from './admission-gate.js';
 import { ManualClock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
@@ -175,7 +175,7 @@ describe('AdmissionGate', () => {
 
   it('refuses a call larger than the whole limit without retrying it', async () => {
     const { gate, clock } = setup({ tpm: 1000 });
-    await expect(gate.admit(ticket(clock, { need: { requests: 1, tokens: 5000 } }))).rejects.toBeInstanceOf(LlmRequestTooLargeError);
+    await expect(gate.admit(ticket(clock, { need: { requests: 1, tokens: 5000 } }))).rejects.toMatchObject({ code: 'LLM_REQUEST_TOO_LARGE', status: 413 });
   });
 
   it('never has more on its way to the provider than one bucket holds', async () => {

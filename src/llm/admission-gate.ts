@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
-import { AdmissionShedError, LlmRequestTooLargeError, type ShedReason } from './admission-errors.js';
+import type { ConciergeError } from '../shared/errors.js';
+import { AdmissionShedError, llmRequestTooLarge, type ShedReason } from './admission-errors.js';
 import { AdmissionQueue, type Priority } from './admission-queue.js';
 import type { RateBudget, Reservation, SettleRequest } from './budget.js';
 import { abortReason, type Clock } from '../shared/clock.js';
@@ -472,6 +473,6 @@ function scale(need: Need, factor: number): Need {
   return { requests: need.requests * factor, tokens: need.tokens * factor };
 }
 
-function tooLarge(need: number, bucket: 'requests' | 'tokens', limit: number): LlmRequestTooLargeError {
-  return new LlmRequestTooLargeError(`this call needs ${need} ${bucket} but the provider allows ${limit} per minute; shorten the conversation or raise the limit`);
+function tooLarge(need: number, bucket: 'requests' | 'tokens', limit: number): ConciergeError {
+  return llmRequestTooLarge(`this call needs ${need} ${bucket} but the provider allows ${limit} per minute; shorten the conversation or raise the limit`);
 }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { AdmissionShedError, LlmRequestTooLargeError, ProviderQuotaError, ProviderRateLimitError, ProviderUnavailableError } from './admission-errors.js';
+import { AdmissionShedError } from './admission-errors.js';
 import { admissionSettingSources, admissionSettingsSchema, type AdmissionSettingsInput } from './admission-settings.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { createAdmission, deriveBudgetKey } from './admission.js';
@@ -135,7 +135,6 @@ describe('createAdmission', () => {
     const admission = createAdmission(settings(), { fetch: provider.fetch });
     const error = await ask(client(admission.fetch)).catch((e: unknown) => e);
     const cause = rootCause(error);
-    expect(cause).toBeInstanceOf(ProviderRateLimitError);
     expect(cause).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', status: 429, retryAfterMs: 360_000 });
     expect(provider.bodies).toHaveLength(1);
     await admission.close();
@@ -147,7 +146,7 @@ describe('createAdmission', () => {
     );
     const admission = createAdmission(settings(), { fetch: provider.fetch });
     const error = await ask(client(admission.fetch)).catch((e: unknown) => e);
-    expect(rootCause(error)).toBeInstanceOf(ProviderQuotaError);
+    expect(rootCause(error)).toMatchObject({ code: 'PROVIDER_QUOTA_EXCEEDED' });
     expect(provider.bodies).toHaveLength(1);
     expect(admission.stats().provider).toMatchObject({ calls: 1, quotaErrors: 1, retries: 0 });
     await admission.close();
@@ -158,7 +157,7 @@ describe('createAdmission', () => {
       errorResponse(429, { message: 'Request too large for gpt-4o-mini in organization org-x on tokens per min (TPM): Limit 100000, Requested 150000.', type: 'tokens', code: 'rate_limit_exceeded' }),
     );
     const admission = createAdmission(settings(), { fetch: provider.fetch });
-    expect(rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e))).toBeInstanceOf(LlmRequestTooLargeError);
+    expect(rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e))).toMatchObject({ code: 'LLM_REQUEST_TOO_LARGE' });
     expect(provider.bodies).toHaveLength(1);
     await admission.close();
   });
@@ -166,7 +165,7 @@ describe('createAdmission', () => {
   it('refuses up front a call larger than the whole TPM limit', async () => {
     const provider = fakeProvider(() => completion());
     const admission = createAdmission(settings({ llmTpm: 1000, maxCompletionTokens: 2000 }), { fetch: provider.fetch });
-    expect(rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e))).toBeInstanceOf(LlmRequestTooLargeError);
+    expect(rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e))).toMatchObject({ code: 'LLM_REQUEST_TOO_LARGE' });
     expect(provider.bodies).toHaveLength(0);
     await admission.close();
   });
@@ -175,7 +174,7 @@ describe('createAdmission', () => {
     const provider = fakeProvider(() => errorResponse(500, { message: 'The server had an error while processing your request.', type: 'server_error', code: null }));
     const admission = createAdmission(settings({ circuitFailures: 3, llmMaxRetries: 5, circuitCooldownMs: 600_000 }), { fetch: provider.fetch, random: () => 0.5 });
     const first = rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e));
-    expect(first).toBeInstanceOf(ProviderUnavailableError);
+    expect(first).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
     expect(provider.bodies).toHaveLength(3);
     expect(admission.stats().circuit).toMatchObject({ state: 'open', opens: 1 });
     const second = rootCause(await ask(client(admission.fetch)).catch((e: unknown) => e));

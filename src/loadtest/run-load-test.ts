@@ -13,7 +13,7 @@ import { REPORT_SCHEMA, type LoadTestReport, type ReportConfig, type ReportEnvir
 import { StageRecorder, type LiveSnapshot, type TurnRecord } from './stage-recorder.js';
 import { runStage, sleepUntil, type StagePlan, type StageRunnerContext } from './stage-runner.js';
 import { DEFAULT_THRESHOLDS, parseThreshold } from './thresholds.js';
-import { ConciergeError } from '../shared/errors.js';
+import { loadTestOptionsInvalid } from './loadtest-errors.js';
 import { fmtNum } from './format.js';
 import { addDays, isValidTimeZone, todayIn } from '../shared/local-time.js';
 
@@ -153,15 +153,9 @@ export const LOAD_TEST_PRESETS: Readonly<Record<string, LoadTestInput>> = Object
   },
 });
 
-export class LoadTestOptionsError extends ConciergeError {
-  constructor(message: string) {
-    super('LOADTEST_OPTIONS_INVALID', message, { status: 400 });
-  }
-}
-
 export function resolveLoadTestOptions(input: LoadTestInput): LoadTestOptions {
   const preset = input.preset ? LOAD_TEST_PRESETS[input.preset] : undefined;
-  if (input.preset && !preset) throw new LoadTestOptionsError(`unknown preset ${JSON.stringify(input.preset)} (known: ${Object.keys(LOAD_TEST_PRESETS).join(', ')})`);
+  if (input.preset && !preset) throw loadTestOptionsInvalid(`unknown preset ${JSON.stringify(input.preset)} (known: ${Object.keys(LOAD_TEST_PRESETS).join(', ')})`);
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const options: LoadTestOptions = {
     ...LOAD_TEST_DEFAULTS,
@@ -176,10 +170,10 @@ export function resolveLoadTestOptions(input: LoadTestInput): LoadTestOptions {
     ...preset,
     ...defined,
   };
-  if (options.model === 'open' && options.arrivalRates.length === 0) throw new LoadTestOptionsError('the open model needs at least one arrival rate');
-  if (options.model === 'closed' && options.stages.length === 0) throw new LoadTestOptionsError('the closed model needs at least one stage');
-  if (!(options.timeScale > 0)) throw new LoadTestOptionsError('the time scale must be greater than 0');
-  if (!pricingFor(options.pricingModel)) throw new LoadTestOptionsError(`no prices for model ${JSON.stringify(options.pricingModel)}`);
+  if (options.model === 'open' && options.arrivalRates.length === 0) throw loadTestOptionsInvalid('the open model needs at least one arrival rate');
+  if (options.model === 'closed' && options.stages.length === 0) throw loadTestOptionsInvalid('the closed model needs at least one stage');
+  if (!(options.timeScale > 0)) throw loadTestOptionsInvalid('the time scale must be greater than 0');
+  if (!pricingFor(options.pricingModel)) throw loadTestOptionsInvalid(`no prices for model ${JSON.stringify(options.pricingModel)}`);
   for (const expression of options.thresholds) parseThreshold(expression);
   return options;
 }
