@@ -34,7 +34,7 @@ function track(promise: Promise<Admitted>) {
 /** Admit a call and let it reach the provider (its answer has started). */
 async function sent(gate: AdmissionGate, t: Ticket): Promise<Admitted> {
   const admitted = await gate.admit(t);
-  gate.delivered(admitted.reservation);
+  admitted.delivered();
   return admitted;
 }
 
@@ -48,8 +48,24 @@ describe('AdmissionGate', () => {
     const a = await gate.admit(ticket(clock));
     expect(a.waitedMs).toBe(0);
     expect(gate.stats().inFlight).toBe(1);
-    gate.callFinished(1200);
+    await a.settle({ durationMs: 1200 });
     expect(gate.stats()).toMatchObject({ inFlight: 0, admitted: 1, serviceMs: 1200 });
+  });
+
+  it('settles an admitted call exactly once: a second settle throws and changes nothing', async () => {
+    const { gate, clock, budget } = setup({ rpm: 6 });
+    const a = await gate.admit(ticket(clock));
+    const b = await gate.admit(ticket(clock));
+    a.delivered();
+    a.delivered(); // idempotent: the call reached the provider once
+    await a.settle({ durationMs: 1000, delta: { requests: -1, tokens: -100 } });
+    const after = { stats: gate.stats(), remaining: budget.snapshot().requests.remaining };
+    expect(after.stats.inFlight).toBe(1);
+    expect(() => a.settle({ durationMs: 1000, delta: { requests: -1, tokens: -100 } })).toThrow(/already been settled/);
+    expect(gate.stats()).toEqual(after.stats);
+    expect(budget.snapshot().requests.remaining).toBe(after.remaining);
+    await b.settle({});
+    expect(gate.stats().inFlight).toBe(0);
   });
 
   it('preflight refuses a new message that could not make its deadline, without queueing or reserving', async () => {
@@ -76,7 +92,7 @@ describe('AdmissionGate', () => {
     const order: string[] = [];
     const wait = (name: string, t: Partial<Ticket>) =>
       gate.admit(ticket(clock, { deadlineAt: clock.now() + 600_000, ...t })).then((a) => {
-        gate.delivered(a.reservation);
+        a.delivered();
         order.push(name);
       });
     const all = [
@@ -116,8 +132,7 @@ describe('AdmissionGate', () => {
   it('counts the typical call duration against the deadline', async () => {
     const { gate, clock } = setup({ rpm: 6 });
     for (let i = 0; i < 6; i += 1) {
-      await sent(gate, ticket(clock));
-      gate.callFinished(6000);
+      await (await sent(gate, ticket(clock))).settle({ durationMs: 6000 });
     }
     // Starts in 10 s, takes 6 s: misses a 15 s deadline by 1 s.
     const late = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 15_000 })));
@@ -160,7 +175,7 @@ describe('AdmissionGate', () => {
     const { gate, clock } = setup({ rpm: 600 });
     const first = await gate.admit(ticket(clock));
     // The provider answered 429 with "try again in 30s": everyone pauses.
-    await gate.settle(first.reservation, { pauseForMs: 30_000 });
+    await first.settle({ pauseForMs: 30_000 });
     const patient = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 60_000, customerId: 'p' })));
     const tight = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 20_000, customerId: 't' })));
     await flush();
@@ -185,7 +200,7 @@ describe('AdmissionGate', () => {
     const second = track(gate.admit(ticket(clock, { need: { requests: 1, tokens: 700_000 }, deadlineAt: clock.now() + 600_000 })));
     await flush();
     expect(second.admitted).toBeUndefined();
-    gate.delivered(first.reservation);
+    first.delivered();
     await flush();
     expect(second.admitted).toBeDefined();
   });
@@ -194,8 +209,7 @@ describe('AdmissionGate', () => {
     const { gate, clock } = setup({ rpm: 60_000 });
     for (let i = 0; i < 400; i += 1) {
       for (const priority of ['new', 'continuing'] as const) {
-        await sent(gate, ticket(clock, { priority }));
-        gate.callFinished(1000);
+        await (await sent(gate, ticket(clock, { priority }))).settle({ durationMs: 1000 });
       }
     }
     expect(gate.stats().callsPerMessage).toBeCloseTo(2, 1);

@@ -7,7 +7,7 @@ import { parseThreshold } from './thresholds.js';
 
 const usage: RunUsage = { llmCalls: 2, toolCalls: 1, promptTokens: 1200, cachedTokens: 1024, completionTokens: 60, costUsd: 0, queueWaitMs: 100, llmMs: 600, toolMs: 20, retries: 0, providerRateLimited: 0, model: 'gpt-4o-mini' };
 const ok = (u: RunUsage = usage): TurnOutcome => ({ ok: true, status: 200, text: 'fine', usage: u, firstTokenAt: undefined });
-const rateLimited: TurnOutcome = { ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: 'slow down', retryAfter: undefined };
+const rateLimited: TurnOutcome = { ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: 'slow down', retryAfterMs: undefined };
 const pricing = pricingFor('gpt-4o-mini')!;
 
 function finalize(recorder: StageRecorder, timeScale = 1) {

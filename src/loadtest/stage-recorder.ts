@@ -111,7 +111,7 @@ export class StageRecorder {
     this.failureLatency.recordMs(latencyMs);
     this.failures[outcome.cause] = (this.failures[outcome.cause] ?? 0) + 1;
     if (outcome.code) this.failureCodes[outcome.code] = (this.failureCodes[outcome.code] ?? 0) + 1;
-    if (outcome.cause === 'shed' && outcome.retryAfter !== undefined) this.shedWithRetryAfter++;
+    if (outcome.cause === 'shed' && outcome.retryAfterMs !== undefined) this.shedWithRetryAfter++;
     const example = `${outcome.cause}${outcome.status ? ` ${outcome.status}` : ''}${outcome.code ? ` ${outcome.code}` : ''}: ${outcome.message}`.slice(0, 240);
     if (this.failureExamples.length < 5 && !this.failureExamples.includes(example)) this.failureExamples.push(example);
   }

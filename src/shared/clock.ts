@@ -41,6 +41,26 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/**
+ * A signal that aborts with a `TimeoutError` after `ms` on `clock` (`AbortSignal.timeout`
+ * on the injected clock); `clear()` disarms it once the awaited answer has started.
+ */
+export function clockTimeout(clock: Clock, ms: number, message = 'the operation timed out'): { signal: AbortSignal; clear(): void; readonly fired: boolean } {
+  const controller = new AbortController();
+  let fired = false;
+  const cancel = clock.setTimer(ms, () => {
+    fired = true;
+    controller.abort(new DOMException(message, 'TimeoutError'));
+  });
+  return {
+    signal: controller.signal,
+    clear: cancel,
+    get fired() {
+      return fired;
+    },
+  };
+}
+
 /** The error an aborted signal carries, always named `AbortError` (or `TimeoutError`) so callers above recognise it. */
 export function abortReason(signal: AbortSignal): unknown {
   const reason: unknown = signal.reason;
@@ -99,6 +119,30 @@ export class ManualClock implements Clock {
       next[1].fn();
     }
     this.#now = end;
+  }
+
+  /**
+   * Await `work`, moving time to the next timer whenever nothing else is left to run (the
+   * event loop has gone round once with `work` still pending). For tests of code that waits
+   * on this clock: backoffs, pauses and timeouts take no real time, and happen in order.
+   * When the work also waits on real I/O (a local HTTP server), `idle` says when none is in
+   * flight; until then time stands still, so that no timer fires ahead of an answer.
+   */
+  async settle<T>(work: Promise<T>, options: { idle?: () => boolean; maxSteps?: number } = {}): Promise<T> {
+    const { idle = () => true, maxSteps = 100_000 } = options;
+    let done = false;
+    work.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (let step = 0; step < maxSteps; step += 1) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (done) return work;
+      const next = this.nextTimerInMs();
+      if (next === undefined || !idle()) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      else this.advance(next);
+    }
+    throw new Error(`ManualClock.settle: still pending after ${maxSteps} steps`);
   }
 
   /** Jump to an instant (forward or back) without firing timers: a wall clock being reset. */
