@@ -6,6 +6,7 @@ import type { Business } from './business.js';
 import { generateConfirmationCode, type RandomInt } from './confirmation-code.js';
 import { runPostgresMigrations } from './postgres-migrations.js';
 import { BOOKING_COLUMNS, catalogFingerprint, rowToBooking, toCents, type BookingRow } from './store-rows.js';
+import { dependencyUnreachable } from '../shared/dependency-errors.js';
 import { UNIT_MIN, unitsCovering } from './time-units.js';
 
 export interface PostgresBookingStoreOptions {
@@ -46,12 +47,14 @@ export class PostgresBookingStore implements BookingStore {
   /** Migration versions applied when this store opened (empty when up to date). */
   appliedMigrations: readonly number[] = [];
   readonly #pool: pg.Pool;
+  readonly #url: string;
   readonly #random: RandomInt | undefined;
   readonly #attempts: number;
 
   constructor(options: PostgresBookingStoreOptions) {
     this.schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`);
+    this.#url = options.connectionString;
     this.#random = options.random;
     this.#attempts = options.attempts ?? 8;
     this.#pool = new pg.Pool({
@@ -66,7 +69,9 @@ export class PostgresBookingStore implements BookingStore {
 
   /** Create the schema when missing and apply pending migrations. */
   async migrate(): Promise<number[]> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw dependencyUnreachable('Postgres', this.#url, error);
+    });
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       return await runPostgresMigrations(client);

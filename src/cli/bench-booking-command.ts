@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createProgress } from './progress.js';
 import { runAction } from './run-action.js';
-import { field, resolveSettings } from '../config/settings.js';
+import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
 import { runBookingBench, type OperationFigures } from '../bench/booking-bench.js';
 
 const schema = z.object({
@@ -11,16 +11,18 @@ const schema = z.object({
   concurrency: field.positiveInt().max(1000).default(8),
 });
 
+const sources: SettingSources<z.input<typeof schema>> = {
+  database: { flag: '--database', arg: '<path-or-url>', help: 'SQLite file or postgres:// URL (a Postgres run uses its own schema and drops it)', defaultText: 'a temporary SQLite file' },
+  bookings: { flag: '--bookings', arg: '<n>', help: 'bookings to make' },
+  concurrency: { flag: '--concurrency', arg: '<n>', help: 'requests in flight' },
+};
+
 export function registerBookingBench(bench: Command): void {
-  bench
-    .command('booking')
-    .description('Bookings/s and latency of book, availability, reschedule and cancel on a real store (SQLite by default).')
-    .option('--database <path-or-url>', 'SQLite file or postgres:// URL (default: a temporary SQLite file; a Postgres run uses its own schema and drops it)')
-    .option('--bookings <n>', 'bookings to make (default 2000)')
-    .option('--concurrency <n>', 'requests in flight (default 8)')
+  const booking = bench.command('booking').description('Bookings/s and latency of book, availability, reschedule and cancel on a real store (SQLite by default).');
+  declareSettings(booking, schema, sources)
     .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, { database: { flag: '--database' }, bookings: { flag: '--bookings' }, concurrency: { flag: '--concurrency' } }, { flags });
+      runAction(async (_options: unknown, command: Command) => {
+        const options = resolveSettings(schema, sources, { flags: givenFlags(command) });
         const progress = createProgress();
         const result = await runBookingBench({ ...options, progress: (line) => progress.log(line) });
         progress.done();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runServiceBench } from '../bench/service-bench.js';
-import { field, resolveSettings } from '../config/settings.js';
+import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
 import { createProgress } from './progress.js';
 import { runAction } from './run-action.js';
 
@@ -12,17 +12,21 @@ const schema = z.object({
   idleThreads: field.positiveInt().default(1000),
 });
 
+const sources: SettingSources<z.input<typeof schema>> = {
+  messages: { flag: '--messages', arg: '<n>', help: 'messages per mode' },
+  sequential: { flag: '--sequential', arg: '<n>', help: 'messages per mode sent one at a time, for added latency' },
+  concurrency: { flag: '--concurrency', arg: '<n>', help: 'messages in flight' },
+  idleThreads: { flag: '--idle-threads', arg: '<n>', help: 'threads created for the memory figure' },
+};
+
 export function registerServiceBench(bench: Command): void {
-  bench
+  const service = bench
     .command('service')
-    .description('Messages/s through the HTTP service vs the same graph in-process (simulator latency off), and memory per idle thread.')
-    .option('--messages <n>', 'messages per mode (default 3000)')
-    .option('--sequential <n>', 'messages per mode sent one at a time, for added latency (default 300)')
-    .option('--concurrency <n>', 'messages in flight (default 32)')
-    .option('--idle-threads <n>', 'threads created for the memory figure (default 1000)')
+    .description('Messages/s through the HTTP service vs the same graph in-process (simulator latency off), and memory per idle thread.');
+  declareSettings(service, schema, sources)
     .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, { messages: { flag: '--messages' }, sequential: { flag: '--sequential' }, concurrency: { flag: '--concurrency' }, idleThreads: { flag: '--idle-threads' } }, { flags });
+      runAction(async (_options: unknown, command: Command) => {
+        const options = resolveSettings(schema, sources, { flags: givenFlags(command) });
         const progress = createProgress();
         const result = await runServiceBench({ ...options, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
         progress.done();

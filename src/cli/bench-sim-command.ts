@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { field, resolveSettings } from '../config/settings.js';
+import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
 import { runSimBench } from '../sim/bench/sim-bench.js';
 import { LATENCY_PROFILE_NAMES } from '../sim/latency-profiles.js';
 import { createProgress } from './progress.js';
@@ -14,26 +14,22 @@ const schema = z.object({
   latency: z.enum(LATENCY_PROFILE_NAMES, { error: `must be one of ${LATENCY_PROFILE_NAMES.join(', ')}` }).default('off'),
 });
 
-const sources = {
-  requests: { flag: '--requests' },
-  concurrency: { flag: '--concurrency' },
-  stream: { flag: '--stream' },
-  generator: { flag: '--generator' },
-  latency: { flag: '--latency' },
+const sources: SettingSources<z.input<typeof schema>> = {
+  requests: { flag: '--requests', arg: '<n>', help: 'chat completions to send' },
+  concurrency: { flag: '--concurrency', arg: '<n>', help: 'requests in flight' },
+  stream: { flag: '--stream', takes: 'switch', help: 'ask for streamed answers (default: plain JSON)' },
+  generator: { flag: '--generator', arg: '<where>', help: 'child: load generator in its own process; in-process: on the simulator event loop' },
+  latency: { flag: '--latency', arg: '<profile>', help: `simulator latency profile: ${LATENCY_PROFILE_NAMES.join('|')}` },
 };
 
 export function registerSimBench(bench: Command): void {
-  bench
+  const sim = bench
     .command('sim')
-    .description('Completions/s, latency and memory of the provider simulator under agent-like traffic (1-2k-token prompts repeating across turns).')
-    .option('--requests <n>', 'chat completions to send (default 100000)')
-    .option('--concurrency <n>', 'requests in flight (default 64)')
-    .option('--stream', 'ask for streamed answers (default: plain JSON)')
-    .option('--generator <where>', 'child: load generator in its own process (default); in-process: on the simulator event loop')
-    .option('--latency <profile>', `simulator latency profile (default off): ${LATENCY_PROFILE_NAMES.join('|')}`)
+    .description('Completions/s, latency and memory of the provider simulator under agent-like traffic (1-2k-token prompts repeating across turns).');
+  declareSettings(sim, schema, sources)
     .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, sources, { flags });
+      runAction(async (_options: unknown, command: Command) => {
+        const options = resolveSettings(schema, sources, { flags: givenFlags(command) });
         const progress = createProgress();
         const started = performance.now();
         const result = await runSimBench({

@@ -3,7 +3,7 @@ import { Client } from '@langchain/langgraph-sdk';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
-import { field, resolveSettings } from '../config/settings.js';
+import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
 import { admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
 import { runAction } from './run-action.js';
@@ -14,21 +14,23 @@ const chatSettingsSchema = z.object({
   customer: z.string().min(1).max(128).default('dev'),
 });
 
+const chatSettingSources: SettingSources<z.input<typeof chatSettingsSchema>> = {
+  url: { flag: '--url', env: 'CONCIERGE_URL', arg: '<url>', help: 'a running Concierge server', defaultText: 'an embedded server' },
+  apiKey: { flag: '--api-key', env: 'CONCIERGE_API_KEY', arg: '<key>', help: 'x-api-key for the server', secret: true },
+  customer: { flag: '--customer', arg: '<id>', help: 'customer id to act as on a dev-mode server' },
+};
+
 interface MessageChunk {
   type?: string;
   content?: unknown;
 }
 
 export function registerChatCommand(program: Command): void {
-  program
-    .command('chat')
-    .description('Chat with the agent in the terminal: with a running server (--url), or with an embedded one.')
-    .option('--url <url>', 'a running Concierge server (env CONCIERGE_URL); without it an embedded server starts')
-    .option('--api-key <key>', 'x-api-key for the server (env CONCIERGE_API_KEY)')
-    .option('--customer <id>', 'customer id to act as on a dev-mode server (default dev)')
+  const chat = program.command('chat').description('Chat with the agent in the terminal: with a running server (--url), or with an embedded one.');
+  declareSettings(chat, chatSettingsSchema, chatSettingSources)
     .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const settings = resolveSettings(chatSettingsSchema, { url: { flag: '--url', env: 'CONCIERGE_URL' }, apiKey: { flag: '--api-key', env: 'CONCIERGE_API_KEY' }, customer: { flag: '--customer' } }, { flags });
+      runAction(async (_options: unknown, command: Command) => {
+        const settings = resolveSettings(chatSettingsSchema, chatSettingSources, { flags: givenFlags(command) });
         let embedded: RunningServer | undefined;
         let url = settings.url;
         if (!url) {

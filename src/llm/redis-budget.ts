@@ -18,6 +18,8 @@ export interface RedisBudgetOptions {
   log: (line: string) => void;
   /** How long the first call waits for the initial connection before using the fallback. Default 2000 ms. */
   connectWaitMs?: number;
+  /** Where Redis is, as the operator should read it (password masked): named when it cannot be reached. */
+  where?: string;
 }
 
 type ScriptReply = string[];
@@ -177,7 +179,7 @@ export class RedisBudget implements RateBudget {
     this.#degraded = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.#options.log(
-      `admission: the shared Redis budget is unreachable (${reason}); serving from a local share ` +
+      `admission: the shared Redis budget${this.#options.where ? ` at ${this.#options.where}` : ''} is unreachable (${reason}); serving from a local share ` +
         `(${formatShare(this.#options.fallback.share)} of the budget) until it is back`,
     );
   }
