@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ADMISSION_BENCH_PRESETS, runAdmissionBench, type AdmissionBenchPreset, type AdmissionBenchResult, type AdmissionMode } from '../bench/admission-bench.js';
-import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
+import { field, resolveSettings, type SettingSources } from '../config/settings.js';
 import { createProgressPrinter } from '../loadtest/progress-printer.js';
-import { runAction, untilSignal } from './run-action.js';
+import { untilSignal } from './run-action.js';
+import { withSettings } from './settings-action.js';
 
 const PRESETS = Object.keys(ADMISSION_BENCH_PRESETS) as [AdmissionBenchPreset, ...AdmissionBenchPreset[]];
 
@@ -88,30 +89,23 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
 }
 
 export function registerAdmissionBench(bench: Command): void {
-  const admission = bench
-    .command('admission', { isDefault: true })
-    .description('The seed replay with admission control off and on, side by side (default bench); or the 1,000-user saturation scenario.');
-  declareSettings(admission, schema, sources)
-    .action(
-      runAction(async (_options: unknown, command: Command) => {
-        const settings = resolveSettings(schema, sources, { flags: givenFlags(command) });
-        const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
-        const controller = new AbortController();
-        void untilSignal().then(() => controller.abort());
-        const printer = createProgressPrinter(process.stderr, { mode: process.stderr.isTTY && process.env.CI !== 'true' ? 'tty' : 'plain', timeScale: settings.timeScale });
-        const result = await runAdmissionBench({
-          preset: settings.preset,
-          modes,
-          timeScale: settings.timeScale,
-          out: settings.out,
-          serverArgs: settings.serverArg,
-          signal: controller.signal,
-          latencyCheck: settings.latencyCheck,
-          onMode: (mode, what) => process.stderr.write(`== admission ${mode}: ${what}\n`),
-          onEvent: printer,
-        });
-        process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);
-        return result.targets.every((t) => t.pass) ? 0 : 1;
-      }),
-    );
+  withSettings(bench.command('admission', { isDefault: true }).description('The seed replay with admission control off and on, side by side (default bench); or the 1,000-user saturation scenario.'), schema, sources, async (settings) => {
+    const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
+    const controller = new AbortController();
+    void untilSignal().then(() => controller.abort());
+    const printer = createProgressPrinter(process.stderr, { mode: process.stderr.isTTY && process.env.CI !== 'true' ? 'tty' : 'plain', timeScale: settings.timeScale });
+    const result = await runAdmissionBench({
+      preset: settings.preset,
+      modes,
+      timeScale: settings.timeScale,
+      out: settings.out,
+      serverArgs: settings.serverArg,
+      signal: controller.signal,
+      latencyCheck: settings.latencyCheck,
+      onMode: (mode, what) => process.stderr.write(`== admission ${mode}: ${what}\n`),
+      onEvent: printer,
+    });
+    process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);
+    return result.targets.every((t) => t.pass) ? 0 : 1;
+  });
 }

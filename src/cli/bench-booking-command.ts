@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createProgress } from './progress.js';
-import { runAction } from './run-action.js';
-import { declareSettings, field, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
+import { withSettings } from './settings-action.js';
+import { field, resolveSettings, type SettingSources } from '../config/settings.js';
 import { runBookingBench, type OperationFigures } from '../bench/booking-bench.js';
 
 const schema = z.object({
@@ -18,25 +18,20 @@ const sources: SettingSources<z.input<typeof schema>> = {
 };
 
 export function registerBookingBench(bench: Command): void {
-  const booking = bench.command('booking').description('Bookings/s and latency of book, availability, reschedule and cancel on a real store (SQLite by default).');
-  declareSettings(booking, schema, sources)
-    .action(
-      runAction(async (_options: unknown, command: Command) => {
-        const options = resolveSettings(schema, sources, { flags: givenFlags(command) });
-        const progress = createProgress();
-        const result = await runBookingBench({ ...options, progress: (line) => progress.log(line) });
-        progress.done();
-        const row = (name: string, f: OperationFigures) =>
-          `${name.padEnd(18)} ${String(f.count).padStart(6)} ops ${f.perSec.toFixed(0).padStart(8)} ops/s   p50 ${f.p50Ms.toFixed(3).padStart(7)} ms   p99 ${f.p99Ms.toFixed(3).padStart(7)} ms`;
-        const lines = [
-          `booking bench on ${result.database}, ${options.concurrency} in flight`,
-          row('book', result.book),
-          row('availability 1 day', result.availabilityDay),
-          row('availability 7 days', result.availabilityWeek),
-          row('reschedule', result.reschedule),
-          row('cancel', result.cancel),
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }),
-    );
+  withSettings(bench.command('booking').description('Bookings/s and latency of book, availability, reschedule and cancel on a real store (SQLite by default).'), schema, sources, async (options) => {
+    const progress = createProgress();
+    const result = await runBookingBench({ ...options, progress: (line) => progress.log(line) });
+    progress.done();
+    const row = (name: string, f: OperationFigures) =>
+      `${name.padEnd(18)} ${String(f.count).padStart(6)} ops ${f.perSec.toFixed(0).padStart(8)} ops/s   p50 ${f.p50Ms.toFixed(3).padStart(7)} ms   p99 ${f.p99Ms.toFixed(3).padStart(7)} ms`;
+    const lines = [
+      `booking bench on ${result.database}, ${options.concurrency} in flight`,
+      row('book', result.book),
+      row('availability 1 day', result.availabilityDay),
+      row('availability 7 days', result.availabilityWeek),
+      row('reschedule', result.reschedule),
+      row('cancel', result.cancel),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
 }

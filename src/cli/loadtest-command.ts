@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { declareSettings, givenFlags, resolveSettings } from '../config/settings.js';
 import { fmtMs, fmtNum, fmtPct, fmtUsd } from '../loadtest/format.js';
 import { loadTestSettingSources, loadTestSettingsSchema, type LoadTestSettings } from '../loadtest/loadtest-settings.js';
 import { createProgressPrinter } from '../loadtest/progress-printer.js';
@@ -9,7 +8,8 @@ import { writeReports } from '../loadtest/report-writers.js';
 import { runLoadTest, type LoadTestInput } from '../loadtest/run-load-test.js';
 import type { LoadTestReport } from '../loadtest/report-types.js';
 import { registerReportCommand } from './report-command.js';
-import { runAction, untilSignal } from './run-action.js';
+import { untilSignal } from './run-action.js';
+import { withSettings } from './settings-action.js';
 
 /** Exit code when a threshold fails (k6 uses the same number). */
 export const THRESHOLD_FAILED_EXIT_CODE = 99;
@@ -23,12 +23,7 @@ export function registerLoadtestCommands(program: Command): void {
 }
 
 export function registerLoadtestCommand(program: Command): void {
-  const loadtest = program
-    .command('loadtest')
-    .description('Progressive load test of a Concierge server (or of a local server + simulator it starts), written as report.json, report.md and report.html.');
-  declareSettings(loadtest, loadTestSettingsSchema, loadTestSettingSources).action(
-    runAction(async (_options: unknown, command: Command) => runLoadtestCommand(resolveSettings(loadTestSettingsSchema, loadTestSettingSources, { flags: givenFlags(command) }))),
-  );
+  withSettings(program.command('loadtest').description('Progressive load test of a Concierge server (or of a local server + simulator it starts), written as report.json, report.md and report.html.'), loadTestSettingsSchema, loadTestSettingSources, runLoadtestCommand);
 }
 
 function toInput(s: LoadTestSettings): LoadTestInput {

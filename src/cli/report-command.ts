@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { declareSettings, givenFlags, resolveSettings, type SettingSources } from '../config/settings.js';
+import type { SettingSources } from '../config/settings.js';
 import { compareReports, renderComparison } from '../loadtest/compare-reports.js';
 import { readReport } from '../loadtest/report-writers.js';
-import { runAction } from './run-action.js';
+import { withSettings } from './settings-action.js';
 
 const compareSchema = z.object({
   format: z.enum(['md', 'json'], { error: 'must be md or json' }).default('md'),
@@ -23,13 +23,10 @@ export function registerReportCommand(program: Command): void {
     .description('Two load-test runs side by side, with the change in each figure (percentiles recomputed from the stored histograms).')
     .argument('<a>', 'report.json of the first run (A)')
     .argument('<b>', 'report.json of the second run (B)');
-  declareSettings(compare, compareSchema, compareSources).action(
-    runAction(async (a: string, b: string, _options: unknown, command: Command) => {
-      const flags = resolveSettings(compareSchema, compareSources, { flags: givenFlags(command) });
-      const [ra, rb] = await Promise.all([readReport(a), readReport(b)]);
-      const text = flags.format === 'json' ? `${JSON.stringify(compareReports(ra, rb), null, 2)}\n` : `${renderComparison(ra, rb, { a, b })}\n`;
-      if (flags.out) await writeFile(flags.out, text);
-      else process.stdout.write(text);
-    }),
-  );
+  withSettings(compare, compareSchema, compareSources, async (flags, [a = '', b = '']) => {
+    const [ra, rb] = await Promise.all([readReport(a), readReport(b)]);
+    const text = flags.format === 'json' ? `${JSON.stringify(compareReports(ra, rb), null, 2)}\n` : `${renderComparison(ra, rb, { a, b })}\n`;
+    if (flags.out) await writeFile(flags.out, text);
+    else process.stdout.write(text);
+  });
 }

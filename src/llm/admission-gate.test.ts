@@ -31,6 +31,15 @@ function track(promise: Promise<Admitted>) {
   return state;
 }
 
+/** `waiting` stays queued until `unblock` has run, and is admitted then. */
+async function admittedOnlyAfter(waiting: ReturnType<typeof track>, unblock: () => void): Promise<void> {
+  await flush();
+  expect(waiting.admitted).toBeUndefined();
+  unblock();
+  await flush();
+  expect(waiting.admitted).toBeDefined();
+}
+
 /** Admit a call and let it reach the provider (its answer has started). */
 async function sent(gate: AdmissionGate, t: Ticket): Promise<Admitted> {
   const admitted = await gate.admit(t);
@@ -198,11 +207,7 @@ describe('AdmissionGate', () => {
     const first = await gate.admit(ticket(clock, { need: { requests: 1, tokens: 700_000 } }));
     clock.advance(60_000); // the budget is full again, but the first call has not reached the provider
     const second = track(gate.admit(ticket(clock, { need: { requests: 1, tokens: 700_000 }, deadlineAt: clock.now() + 600_000 })));
-    await flush();
-    expect(second.admitted).toBeUndefined();
-    first.delivered();
-    await flush();
-    expect(second.admitted).toBeDefined();
+    await admittedOnlyAfter(second, () => first.delivered());
   });
 
   it('learns how many calls a message takes, and admits a new message only if all of them fit', async () => {
@@ -221,12 +226,7 @@ describe('AdmissionGate', () => {
   it('sends one probe at a time while the limits are unknown', async () => {
     const { gate, clock } = setup({ learn: true });
     await gate.admit(ticket(clock));
-    const second = track(gate.admit(ticket(clock)));
-    await flush();
-    expect(second.admitted).toBeUndefined();
-    gate.limitsLearned();
-    await flush();
-    expect(second.admitted).toBeDefined();
+    await admittedOnlyAfter(track(gate.admit(ticket(clock))), () => gate.limitsLearned());
   });
 
   it('sheds everything still waiting when closed', async () => {

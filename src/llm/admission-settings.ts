@@ -79,21 +79,26 @@ export type AdmissionSettingsInput = z.input<typeof admissionSettingsSchema>;
 
 export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   admission: { flag: '--admission', env: 'CONCIERGE_ADMISSION', arg: '<on|off>', help: 'admission control: on, or off for the seed architecture' },
+  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiplies every nominal duration, like the simulator' },
+  // What the provider allows, and how it charges.
   llmRpm: { flag: '--llm-rpm', env: 'CONCIERGE_LLM_RPM', arg: '<n>', help: 'provider requests per minute', defaultText: "the tier's, else learned from x-ratelimit headers" },
   llmTpm: { flag: '--llm-tpm', env: 'CONCIERGE_LLM_TPM', arg: '<n>', help: 'provider tokens per minute', defaultText: "the tier's, else learned from x-ratelimit headers" },
   llmTier: { flag: '--llm-tier', env: 'CONCIERGE_LLM_TIER', arg: '<tier>', help: 'assume the published gpt-4o-mini limits of a usage tier: tier1..tier5' },
+  chargeBasis: { flag: '--charge-basis', env: 'CONCIERGE_CHARGE_BASIS', arg: '<basis>', help: 'what the provider charges against TPM: max-tokens (OpenAI) or usage' },
+  // The budget and where it lives.
   budgetSafety: { flag: '--budget-safety', env: 'CONCIERGE_BUDGET_SAFETY', arg: '<f>', help: 'fraction of the provider limits to use' },
   budgetDepthMs: { flag: '--budget-depth-ms', env: 'CONCIERGE_BUDGET_DEPTH_MS', arg: '<ms>', help: 'largest burst, as nominal ms of refill' },
   budgetBackend: { flag: '--budget-backend', env: 'CONCIERGE_BUDGET_BACKEND', arg: '<backend>', help: 'memory (this process) or redis (shared by all processes with the same key)' },
   redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis URL of the shared budget' },
   budgetKey: { flag: '--budget-key', env: 'CONCIERGE_BUDGET_KEY', arg: '<name>', help: 'name of the shared budget', defaultText: 'a hash of the provider URL and API key' },
   budgetProcesses: { flag: '--budget-processes', env: 'CONCIERGE_BUDGET_PROCESSES', arg: '<n>', help: 'processes sharing the budget; each uses 1/N of it while Redis is unreachable' },
+  // Waiting: the queue and the deadline.
   queueMax: { flag: '--queue-max', env: 'CONCIERGE_QUEUE_MAX', arg: '<n>', help: 'new messages that may wait for the budget; more are shed at once' },
   deadlineMs: { flag: '--deadline-ms', env: 'CONCIERGE_DEADLINE_MS', arg: '<ms>', help: 'nominal ms within which a message should be answered' },
   callsPerMessage: { flag: '--calls-per-message', env: 'CONCIERGE_CALLS_PER_MESSAGE', arg: '<f>', help: 'LLM calls per message assumed until observed' },
   maxCompletionTokens: { flag: '--max-completion-tokens', env: 'CONCIERGE_MAX_COMPLETION_TOKENS', arg: '<n>', help: 'completion tokens reserved and sent when a call sets none' },
+  // Failures: fallback, retries, timeouts, the circuit.
   fallbackModel: { flag: '--fallback-model', env: 'CONCIERGE_FALLBACK_MODEL', arg: '<name>', help: "model to use while the main model's circuit is open" },
-  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiplies every nominal duration, like the simulator' },
   llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES', arg: '<n>', help: 'retries of one LLM call after 429, 5xx or timeout' },
   llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS', arg: '<ms>', help: 'nominal ms one LLM attempt may take' },
   llmTimeoutFloorMs: { flag: '--llm-timeout-floor-ms', env: 'CONCIERGE_LLM_TIMEOUT_FLOOR_MS', arg: '<ms>', help: 'real ms a time-scaled LLM attempt timeout never goes below' },
@@ -101,7 +106,6 @@ export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS', arg: '<ms>', help: 'nominal ms cap of one backoff step' },
   circuitFailures: { flag: '--circuit-failures', env: 'CONCIERGE_CIRCUIT_FAILURES', arg: '<n>', help: 'consecutive 5xx/timeouts that open the circuit' },
   circuitCooldownMs: { flag: '--circuit-cooldown-ms', env: 'CONCIERGE_CIRCUIT_COOLDOWN_MS', arg: '<ms>', help: 'nominal ms before an open circuit lets a probe through' },
-  chargeBasis: { flag: '--charge-basis', env: 'CONCIERGE_CHARGE_BASIS', arg: '<basis>', help: 'what the provider charges against TPM: max-tokens (OpenAI) or usage' },
 };
 
 /** The limits in force before any header is seen: explicit flags, else the tier, else unknown. */
