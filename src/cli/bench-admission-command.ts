@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ADMISSION_BENCH_PRESETS, runAdmissionBench, type AdmissionBenchPreset, type AdmissionBenchResult, type AdmissionMode } from '../bench/admission-bench.js';
-import { field, resolveSettings, type SettingSources } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { createProgressPrinter } from '../loadtest/progress-printer.js';
 import { untilSignal } from './run-action.js';
 import { withSettings } from './settings-action.js';

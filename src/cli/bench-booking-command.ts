@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createProgress } from './progress.js';
 import { withSettings } from './settings-action.js';
-import { field, resolveSettings, type SettingSources } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { runBookingBench, type OperationFigures } from '../bench/booking-bench.js';
 
 const schema = z.object({

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runServiceBench } from '../bench/service-bench.js';
-import { field, resolveSettings, type SettingSources } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { createProgress } from './progress.js';
 import { withSettings } from './settings-action.js';
 

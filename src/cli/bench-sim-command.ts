@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { field, resolveSettings, type SettingSources } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { runSimBench } from '../sim/bench/sim-bench.js';
 import { LATENCY_PROFILE_NAMES } from '../sim/latency-profiles.js';
 import { createProgress } from './progress.js';

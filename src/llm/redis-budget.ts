@@ -56,10 +56,7 @@ export class RedisBudget implements RateBudget {
     this.#everReady = redis.status === 'ready';
     redis.on('ready', () => {
       this.#everReady = true;
-      if (this.#degraded) {
-        this.#degraded = false;
-        options.log('admission: the shared Redis budget is reachable again; back to the shared budget');
-      }
+      this.#markRecovered();
     });
     redis.on('error', (error: Error) => this.#markDegraded(error));
   }
@@ -174,6 +171,17 @@ export class RedisBudget implements RateBudget {
     return false;
   }
 
+  /**
+   * Redis answered (or reconnected): the shared budget is in use again. A command that timed
+   * out on a busy machine degrades the budget without dropping the connection, so recovery
+   * is noticed on the next answer, not only on a reconnection.
+   */
+  #markRecovered(): void {
+    if (!this.#degraded) return;
+    this.#degraded = false;
+    this.#options.log('admission: the shared Redis budget is reachable again; back to the shared budget');
+  }
+
   #markDegraded(error: unknown): void {
     if (this.#degraded) return;
     this.#degraded = true;
@@ -188,7 +196,7 @@ export class RedisBudget implements RateBudget {
     const { config, clock, key, redisTime = true } = this.#options;
     const [k1, k2, k3] = budgetKeys(key());
     const ttlMs = Math.ceil(Math.max(config.periodMs * 10, config.depthMs * 2));
-    return this.#command(
+    const answered = this.#command(
       k1,
       k2,
       k3,
@@ -203,6 +211,10 @@ export class RedisBudget implements RateBudget {
       String(ttlMs),
       ...extra,
     );
+    return answered.then((reply) => {
+      this.#markRecovered();
+      return reply;
+    });
   }
 
   #remember(viewReply: string[]): void {

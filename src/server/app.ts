@@ -49,7 +49,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (deps.ops.isShuttingDown()) {
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
