@@ -9,7 +9,8 @@ import { migratePostgres } from '../src/store/migration-runner.js';
 import { openPostgresPool } from '../src/store/postgres-pool.js';
 import { PostgresRunStore } from '../src/store/postgres-run-store.js';
 import { POSTGRES_RUN_MIGRATIONS } from '../src/store/run-store-migrations.js';
-import { ThreadBusyError, ThreadExistsError, type NewRun, type RunStore } from '../src/store/run-store.js';
+import { isConciergeError } from '../src/shared/errors.js';
+import type { NewRun, RunStore } from '../src/store/run-store.js';
 import { openSqliteRunStore } from '../src/store/sqlite-run-store.js';
 import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
 
@@ -22,7 +23,7 @@ import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
 
 const MODEL = 'gpt-4o-mini';
 const LEASE_MS = 30_000;
-const INTERRUPTED = { code: 'RUN_INTERRUPTED', message: 'lease expired', status: 503 };
+const INTERRUPTED = { code: 'RUN_INTERRUPTED', message: 'lease expired', status: 503, retryAfterMs: 1000 };
 
 interface Backend {
   name: string;
@@ -103,7 +104,7 @@ describe.each(backends)('$name run store (contract)', (backend) => {
     const created = await store.createThread({ threadId: '6a1c7f5e-0000-4000-8000-000000000001', customerId: 'ann', metadata: { source: 'test' } });
     expect(created).toMatchObject({ thread_id: '6a1c7f5e-0000-4000-8000-000000000001', customer_id: 'ann', status: 'idle', metadata: { source: 'test' } });
     expect(created.usage.llmCalls).toBe(0);
-    await expect(store.createThread({ threadId: created.thread_id, customerId: 'bob', metadata: {} })).rejects.toBeInstanceOf(ThreadExistsError);
+    await expect(store.createThread({ threadId: created.thread_id, customerId: 'bob', metadata: {} })).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     expect((await store.getThread(created.thread_id))?.customer_id).toBe('ann');
     expect(await store.getThread('6a1c7f5e-0000-4000-8000-00000000ffff')).toBeUndefined();
   });
@@ -114,13 +115,13 @@ describe.each(backends)('$name run store (contract)', (backend) => {
     expect(first.started).toBe(true);
     expect(first.run.status).toBe('running');
     expect((await store.getThread(t))?.status).toBe('busy');
-    await expect(store.createRun(newRun(t))).rejects.toBeInstanceOf(ThreadBusyError);
-    await expect(store.createRun(newRun(t, { background: true }))).rejects.toBeInstanceOf(ThreadBusyError);
+    await expect(store.createRun(newRun(t))).rejects.toMatchObject({ code: 'THREAD_BUSY', status: 409 });
+    await expect(store.createRun(newRun(t, { background: true }))).rejects.toMatchObject({ code: 'THREAD_BUSY', status: 409 });
     const queued = await store.createRun(newRun(t, { multitaskStrategy: 'enqueue' }));
     expect(queued).toMatchObject({ started: false, run: { status: 'pending' } });
     // A run is queued: finishing says so, and reject refuses even once nothing runs, until the queue is served.
     expect(await store.finishRun(first.run.run_id, 'replica-a', { status: 'success', usage: usage(1) })).toMatchObject({ queued: true });
-    await expect(store.createRun(newRun(t))).rejects.toBeInstanceOf(ThreadBusyError);
+    await expect(store.createRun(newRun(t))).rejects.toMatchObject({ code: 'THREAD_BUSY', status: 409 });
     const claimed = await store.claimRun('replica-b', LEASE_MS);
     expect(claimed?.run.run_id).toBe(queued.run.run_id);
     expect(claimed?.customerId).toMatch(/^customer-/);
@@ -222,7 +223,7 @@ describe.each(backends)('$name run store (contract)', (backend) => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => outcome(store.createRun(newRun(t, { owner: `replica-${i % 3}` })))));
     const started = results.filter((r) => r.ok);
     expect(started).toHaveLength(1);
-    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.error instanceof ThreadBusyError)).toBe(true);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && isConciergeError(r.error, 'THREAD_BUSY'))).toBe(true);
   });
 
   it('hands each queued run to exactly one of many simultaneous claimers, never two on one thread', async () => {

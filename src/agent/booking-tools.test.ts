@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../booking/clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { openBookingService } from '../booking/open-booking-service.js';
 import { createBookingTools } from './booking-tools.js';
 
@@ -11,7 +11,7 @@ describe('book_appointment', () => {
   };
 
   it('books once per customer and slot, whichever thread the message is sent again on', async () => {
-    const bookings = await openBookingService({ database: ':memory:', clock: manualClock('2026-12-01T13:00:00Z') });
+    const bookings = await openBookingService({ database: ':memory:', clock: new ManualClock('2026-12-01T13:00:00Z') });
     try {
       const tools = createBookingTools(bookings);
       const slot = { service: 'Beard trim', date: '2026-12-03', time: '11:00' };

@@ -56,11 +56,11 @@ export class PostgresBookingStore implements BookingStore {
 
   constructor(options: PostgresBookingStoreOptions) {
     this.schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`, { status: 400 });
+    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`);
     this.#random = options.random;
     this.#attempts = options.attempts ?? 8;
     this.#ownsPool = options.pool === undefined;
-    if (!options.pool && !options.connectionString) throw new ConciergeError('CONFIG_INVALID', 'a Postgres booking store needs a connection string or a pool', { status: 400 });
+    if (!options.pool && !options.connectionString) throw new ConciergeError('CONFIG_INVALID', 'a Postgres booking store needs a connection string or a pool');
     // Every connection resolves table names in this store's schema.
     this.#pool = options.pool ?? openPostgresPool({ url: options.connectionString!, schema: this.schema, ...(options.poolSize ? { size: options.poolSize } : {}) });
   }
@@ -236,7 +236,7 @@ export class PostgresBookingStore implements BookingStore {
         const code = pgError(error).code;
         const retryable = error instanceof Retry || code === PG.deadlock || code === PG.serialization;
         if (retryable && attempt < this.#attempts) continue;
-        if (error instanceof Retry) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.', { status: 500 });
+        if (error instanceof Retry) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.');
         throw error;
       } finally {
         client.release();
@@ -286,7 +286,7 @@ async function takeUnits(c: Client, serviceId: string, units: number[]): Promise
 
 async function releaseUnits(c: Client, serviceId: string, units: number[]): Promise<void> {
   const released = await c.query('UPDATE slot_occupancy SET booked = booked - 1 WHERE service_id = $1 AND unit BETWEEN $2 AND $3', [serviceId, units[0], units[units.length - 1]]);
-  if (released.rowCount !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`, { status: 500 });
+  if (released.rowCount !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`);
   // Rows at zero stay: deleting them would make a concurrent taker wait for this whole
   // transaction and re-insert, a lock pattern that can deadlock. Readers skip booked = 0.
 }

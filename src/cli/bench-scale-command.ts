@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runScaleBench, type ScaleFigures } from '../bench/scale-bench.js';
-import { field, resolveSettings } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { createProgress } from './progress.js';
-import { runAction } from './run-action.js';
+import { withSettings } from './settings-action.js';
 
 const schema = z.object({
   databaseUrl: z.string({ error: 'is required: the Postgres of the shared configurations' }).regex(/^postgres(ql)?:\/\/\S+$/i, 'must be a postgres:// or postgresql:// URL'),
@@ -15,13 +15,13 @@ const schema = z.object({
   replicas: field.positiveInt().min(2, 'must be at least 2').max(16).default(3),
 });
 
-const sources = {
-  databaseUrl: { flag: '--database-url', env: 'CONCIERGE_DATABASE_URL' },
-  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL' },
-  messages: { flag: '--messages' },
-  concurrency: { flag: '--concurrency' },
-  sequential: { flag: '--sequential' },
-  replicas: { flag: '--replicas' },
+const sources: SettingSources<z.input<typeof schema>> = {
+  databaseUrl: { flag: '--database-url', env: 'CONCIERGE_DATABASE_URL', arg: '<url>', help: 'Postgres for the shared configurations; the bench uses a schema of its own and drops it (required)', secret: true },
+  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis for coordination in the Postgres configurations', defaultText: 'none', secret: true },
+  messages: { flag: '--messages', arg: '<n>', help: 'messages timed per configuration' },
+  concurrency: { flag: '--concurrency', arg: '<n>', help: 'messages in flight' },
+  sequential: { flag: '--sequential', arg: '<n>', help: 'messages sent one at a time per single replica, for added latency' },
+  replicas: { flag: '--replicas', arg: '<n>', help: 'replicas of the last configuration' },
 };
 
 /** Targets of issue "many replicas, one system", checked on figures measured in one run. */
@@ -39,38 +39,29 @@ export function scaleVerdicts(configurations: ScaleFigures[]): Array<{ pass: boo
 }
 
 export function registerScaleBench(bench: Command): void {
-  bench
+  const command = bench
     .command('scale')
-    .description('What sharing state costs: messages/s and server CPU per message on SQLite x1, Postgres x1 and Postgres xN behind HAProxy (simulator latency off).')
-    .option('--database-url <url>', 'Postgres for the shared configurations; the bench uses its own schema and drops it (env CONCIERGE_DATABASE_URL; required)')
-    .option('--redis-url <url>', 'Redis for coordination in the Postgres configurations (env CONCIERGE_REDIS_URL; default: none)')
-    .option('--messages <n>', 'messages timed per configuration (default 2000)')
-    .option('--concurrency <n>', 'messages in flight (default 32)')
-    .option('--sequential <n>', 'messages sent one at a time per single replica, for added latency (default 200)')
-    .option('--replicas <n>', 'replicas of the last configuration (default 3)')
-    .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, sources, { flags });
-        const progress = createProgress();
-        const result = await runScaleBench({ ...options, redisUrl: options.redisUrl, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
-        progress.done();
-        const header = `${'configuration'.padEnd(14)} ${'msg/s'.padStart(8)} ${'CPU ms/msg'.padStart(11)} ${'cores busy'.padStart(11)} ${'msg/s per core'.padStart(15)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'1-at-a-time p50/p99 ms'.padStart(24)}`;
-        const row = (f: ScaleFigures) =>
-          `${f.label.padEnd(14)} ${f.throughput.messagesPerSec.toFixed(1).padStart(8)} ${f.cpuMsPerMessage.toFixed(2).padStart(11)} ${f.coresBusy.toFixed(2).padStart(11)} ${(1000 / f.cpuMsPerMessage).toFixed(1).padStart(15)} ${f.throughput.p50Ms.toFixed(1).padStart(8)} ${f.throughput.p99Ms.toFixed(1).padStart(8)} ${(f.sequential ? `${f.sequential.p50Ms.toFixed(2)} / ${f.sequential.p99Ms.toFixed(2)}` : '-').padStart(24)}`;
-        const load = result.loadAverage.map((l) => l.toFixed(2)).join(' ');
-        const lines = [
-          `scale bench: ${options.messages} messages per configuration, ${options.concurrency} in flight, simulator latency off, Redis ${options.redisUrl ? 'on' : 'off'}`,
-          header,
-          ...result.configurations.map(row),
-          ...result.configurations
-            .filter((f) => f.replicas > 1)
-            .map((f) => `  ${f.label} per replica: ${f.perReplica.map((r) => `${r.id} ${r.runsFinished} runs ${r.cpuMs.toFixed(0)} ms CPU`).join(', ')}`),
-          `msg/s per core = 1000 / CPU ms per message: what one core of server CPU carries. This machine has ${availableParallelism()} cores shared by the replicas, the simulator, HAProxy and this load generator, so msg/s is bounded by them, not by the database.`,
-          `load average at the end: ${load}${result.loadAverage[0]! > 1.5 ? ' (other work was running: figures are provisional)' : ''}`,
-          'targets:',
-          ...scaleVerdicts(result.configurations).map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.line}`),
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }),
-    );
+    .description('What sharing state costs: messages/s and server CPU per message on SQLite x1, Postgres x1 and Postgres xN behind HAProxy (simulator latency off).');
+  withSettings(command, schema, sources, async (options) => {
+    const progress = createProgress();
+    const result = await runScaleBench({ ...options, redisUrl: options.redisUrl, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
+    progress.done();
+    const header = `${'configuration'.padEnd(14)} ${'msg/s'.padStart(8)} ${'CPU ms/msg'.padStart(11)} ${'cores busy'.padStart(11)} ${'msg/s per core'.padStart(15)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'1-at-a-time p50/p99 ms'.padStart(24)}`;
+    const row = (f: ScaleFigures) =>
+      `${f.label.padEnd(14)} ${f.throughput.messagesPerSec.toFixed(1).padStart(8)} ${f.cpuMsPerMessage.toFixed(2).padStart(11)} ${f.coresBusy.toFixed(2).padStart(11)} ${(1000 / f.cpuMsPerMessage).toFixed(1).padStart(15)} ${f.throughput.p50Ms.toFixed(1).padStart(8)} ${f.throughput.p99Ms.toFixed(1).padStart(8)} ${(f.sequential ? `${f.sequential.p50Ms.toFixed(2)} / ${f.sequential.p99Ms.toFixed(2)}` : '-').padStart(24)}`;
+    const load = result.loadAverage.map((l) => l.toFixed(2)).join(' ');
+    const lines = [
+      `scale bench: ${options.messages} messages per configuration, ${options.concurrency} in flight, simulator latency off, Redis ${options.redisUrl ? 'on' : 'off'}`,
+      header,
+      ...result.configurations.map(row),
+      ...result.configurations
+        .filter((f) => f.replicas > 1)
+        .map((f) => `  ${f.label} per replica: ${f.perReplica.map((r) => `${r.id} ${r.runsFinished} runs ${r.cpuMs.toFixed(0)} ms CPU`).join(', ')}`),
+      `msg/s per core = 1000 / CPU ms per message: what one core of server CPU carries. This machine has ${availableParallelism()} cores shared by the replicas, the simulator, HAProxy and this load generator, so msg/s is bounded by them, not by the database.`,
+      `load average at the end: ${load}${result.loadAverage[0]! > 1.5 ? ' (other work was running: figures are provisional)' : ''}`,
+      'targets:',
+      ...scaleVerdicts(result.configurations).map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.line}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
 }

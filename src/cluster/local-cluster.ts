@@ -82,7 +82,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const log = options.log ?? (() => {});
   const command = options.command ?? [process.execPath, join(REPO_ROOT, 'bin', 'concierge.js')];
   const haproxyPath = options.haproxy ?? '/usr/sbin/haproxy';
-  if (!existsSync(haproxyPath)) throw new ConciergeError('HAPROXY_MISSING', `HAProxy is not installed at ${haproxyPath} (Debian: apt-get install haproxy)`, { status: 500 });
+  if (!existsSync(haproxyPath)) throw new ConciergeError('LOCAL_STACK_FAILED', `HAProxy is not installed at ${haproxyPath} (Debian: apt-get install haproxy)`);
   const dir = await mkdtemp(join(tmpdir(), 'concierge-cluster-'));
   const children: ManagedChild[] = [];
   let haproxy: ChildProcess | undefined;
@@ -171,10 +171,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     // Ready when the balancer reports every replica up.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (proxy.exitCode !== null) throw new ConciergeError('HAPROXY_FAILED', `HAProxy exited: ${tail.join('\n')}`, { status: 500 });
+      if (proxy.exitCode !== null) throw new ConciergeError('LOCAL_STACK_FAILED', `HAProxy exited: ${tail.join('\n')}`);
       const states = await balancerStates().catch(() => new Map<string, string>());
       if (states.size === replicas.length && [...states.values()].every((s) => s === 'UP')) break;
-      if (Date.now() > deadline) throw new ConciergeError('HAPROXY_FAILED', `replicas not all up behind HAProxy: ${JSON.stringify([...states])}`, { status: 500 });
+      if (Date.now() > deadline) throw new ConciergeError('LOCAL_STACK_FAILED', `replicas not all up behind HAProxy: ${JSON.stringify([...states])}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const url = `http://${host}:${port}`;

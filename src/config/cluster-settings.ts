@@ -44,23 +44,12 @@ export const clusterSettingsSchema = z.object({
 export type ClusterSettings = z.output<typeof clusterSettingsSchema>;
 
 export const clusterSettingSources: SettingSources<z.input<typeof clusterSettingsSchema>> = {
-  databaseUrl: { flag: '--database-url', env: 'CONCIERGE_DATABASE_URL' },
-  databaseSchema: { flag: '--database-schema', env: 'CONCIERGE_DATABASE_SCHEMA' },
-  databasePoolSize: { flag: '--database-pool-size', env: 'CONCIERGE_DATABASE_POOL_SIZE' },
-  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL' },
-  redisPrefix: { flag: '--redis-prefix', env: 'CONCIERGE_REDIS_PREFIX' },
-  replicaId: { flag: '--replica-id', env: 'CONCIERGE_REPLICA_ID' },
-  leaseMs: { flag: '--lease-ms', env: 'CONCIERGE_LEASE_MS' },
-  maxConcurrentRuns: { flag: '--max-concurrent-runs', env: 'CONCIERGE_MAX_CONCURRENT_RUNS' },
-};
-
-export const CLUSTER_HELP: Record<keyof typeof clusterSettingSources, string> = {
-  databaseUrl: 'Postgres URL for all state, shared by replicas (default: the SQLite file of --db)',
-  databaseSchema: 'Postgres schema holding every table (default public)',
-  databasePoolSize: 'Postgres connections per replica (default 10)',
-  redisUrl: 'Redis URL for coordination: run events, cancels, wake-ups, admission demand, the budget',
-  redisPrefix: 'prefix of every Redis key and channel of this deployment (default concierge)',
-  replicaId: "this replica's name in leases and /stats (default hostname-pid)",
-  leaseMs: "ms a run's lease lasts unrenewed; a dead replica's runs are interrupted after it (default 30000)",
-  maxConcurrentRuns: 'runs this replica executes at once; more wait for any replica with room (default 100)',
+  databaseUrl: { flag: '--database-url', env: 'CONCIERGE_DATABASE_URL', arg: '<url>', help: 'Postgres for all state, shared by replicas', defaultText: 'the SQLite file of --db', secret: true },
+  databaseSchema: { flag: '--database-schema', env: 'CONCIERGE_DATABASE_SCHEMA', arg: '<name>', help: 'Postgres schema holding every table' },
+  databasePoolSize: { flag: '--database-pool-size', env: 'CONCIERGE_DATABASE_POOL_SIZE', arg: '<n>', help: 'Postgres connections per replica (two more for leases and probes)' },
+  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis for coordination (run events, cancels, wake-ups, admission demand) and the shared budget', secret: true },
+  redisPrefix: { flag: '--redis-prefix', env: 'CONCIERGE_REDIS_PREFIX', arg: '<prefix>', help: 'prefix of every Redis key and channel of this deployment' },
+  replicaId: { flag: '--replica-id', env: 'CONCIERGE_REPLICA_ID', arg: '<id>', help: "this replica's name in leases and /stats", defaultText: 'hostname-pid' },
+  leaseMs: { flag: '--lease-ms', env: 'CONCIERGE_LEASE_MS', arg: '<ms>', help: "how long a run's lease lasts unrenewed; a dead replica's runs are interrupted after it" },
+  maxConcurrentRuns: { flag: '--max-concurrent-runs', env: 'CONCIERGE_MAX_CONCURRENT_RUNS', arg: '<n>', help: 'runs this replica executes at once; more wait for any replica with room' },
 };

@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from './admission-gate.js';
 import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './admission-fetch.js';
-import { configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
+import { budgetBackendOf, budgetRedisUrl, configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
 import { currentRunContext } from './run-context.js';
+import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
 import { createTokenEstimator } from './token-estimate.js';
 import type { BudgetConfig } from './token-bucket.js';
@@ -104,8 +105,8 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
   let budgetKey = settings.budgetKey ?? (deps.provider ? deriveBudgetKey(deps.provider.baseURL, deps.provider.apiKey) : undefined);
   let ownRedis: Redis | undefined;
   let budget: RateBudget;
-  if (settings.budgetBackend === 'redis') {
-    const redis = deps.redis ?? (ownRedis = connectRedis(settings.redisUrl));
+  if (budgetBackendOf(settings) === 'redis') {
+    const redis = deps.redis ?? (ownRedis = connectRedis(budgetRedisUrl(settings)));
     budget = new RedisBudget({
       redis,
       key: () => budgetKey ?? 'default',
@@ -114,6 +115,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       clock,
       redisTime: deps.redisTime ?? true,
       log,
+      ...(deps.redis ? {} : { where: redactUrl(budgetRedisUrl(settings)) }),
     });
   } else budget = new MemoryBudget(config, clock);
 

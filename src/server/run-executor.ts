@@ -17,7 +17,7 @@ import {
   type RunStore,
   type ThreadRecord,
 } from '../store/run-store.js';
-import { AgentError, runErrorRecord } from './run-errors.js';
+import { agentError, runInterrupted } from './run-errors.js';
 import { runGraph, stateValues, type StreamMode } from './run-execution.js';
 
 export { STREAM_MODES, type StreamMode } from './run-execution.js';
@@ -79,13 +79,7 @@ function endOf(run: RunRecord): RunEvent {
   return { event: END_EVENT, data: end };
 }
 
-/** A stored error as the error to answer with (same code, status and Retry-After). */
-export function errorFromRecord(record: RunError): ConciergeError {
-  const error = new ConciergeError(record.code, record.message, { status: record.status ?? 500 });
-  return Object.assign(error, record.retryAfterMs === undefined ? {} : { retryAfterMs: record.retryAfterMs });
-}
-
-const interrupted = (message: string): RunError => ({ code: 'RUN_INTERRUPTED', message, status: 503, retryAfterMs: 1000 });
+const interrupted = (message: string): RunError => runInterrupted(message).toRecord();
 
 /**
  * Runs, wherever they execute. A run starts on the replica that received it when its thread
@@ -113,7 +107,7 @@ export class RunExecutor {
       owner: options.replicaId,
       leaseMs: options.leaseMs,
       log,
-      onLost: (runId, reason) => this.#running.get(runId)?.controller.abort(new ConciergeError('RUN_INTERRUPTED', `this replica stopped the run: ${reason}; send the message again`, { status: 503 })),
+      onLost: (runId, reason) => this.#running.get(runId)?.controller.abort(runInterrupted(`this replica stopped the run: ${reason}; send the message again`)),
       onCancel: (runId) => this.#stop(runId),
     });
     this.#claimer = new RunClaimer({
@@ -202,7 +196,7 @@ export class RunExecutor {
       if (signal && !request.background) {
         signal.addEventListener(
           'abort',
-          () => void store.requestCancel(created.run.thread_id, created.run.run_id, { code: 'CLIENT_CLOSED', message: 'the client went away while the run waited for its turn', status: 499 }, { queuedOnly: true }).catch(() => undefined),
+          () => void store.requestCancel(created.run.thread_id, created.run.run_id, new ConciergeError('CLIENT_CLOSED', 'the client went away while the run waited for its turn').toRecord(), { queuedOnly: true }).catch(() => undefined),
           { once: true },
         );
       }
@@ -268,17 +262,17 @@ export class RunExecutor {
       for await (const event of this.events(threadId, runId, signal)) {
         if (isEnd(event)) end = event.data;
       }
-      if (!end) throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; ask again for the run on another instance', { status: 503 });
-      if (end.error) throw errorFromRecord(end.error);
+      if (!end) throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; ask again for the run on another instance', { retryAfterMs: 1000 });
+      if (end.error) throw ConciergeError.fromRecord(end.error);
     }
     const [run, thread] = await Promise.all([this.#options.store.getRun(threadId, runId), this.#options.store.getThread(threadId)]);
-    if (run?.error) throw errorFromRecord(run.error);
+    if (run?.error) throw ConciergeError.fromRecord(run.error);
     return { values: await stateValues(this.#options.graph, threadId), usage: { run: run?.usage ?? null, thread: thread?.usage } };
   }
 
   /** Cancel a run: queued, withdrawn at once; running, stopped by its replica (told through the bus or at its next renewal). */
   async cancel(threadId: string, runId: string): Promise<RunRecord | undefined> {
-    const run = await this.#options.store.requestCancel(threadId, runId, { code: 'RUN_CANCELLED', message: 'the run was cancelled', status: 409 });
+    const run = await this.#options.store.requestCancel(threadId, runId, new ConciergeError('RUN_CANCELLED', 'the run was cancelled').toRecord());
     if (run?.status === 'running') this.#options.bus.send({ kind: 'cancel', runId });
     return run;
   }
@@ -299,7 +293,7 @@ export class RunExecutor {
    */
   async abortAll(): Promise<void> {
     for (const running of this.#running.values()) {
-      running.controller.abort(new ConciergeError('RUN_INTERRUPTED', 'the server stopped before the run finished; send the message again', { status: 503 }));
+      running.controller.abort(runInterrupted());
     }
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
@@ -359,7 +353,7 @@ export class RunExecutor {
     const local = this.#running.get(runId);
     if (!local || local.controller.signal.aborted) return;
     this.#counters.cancelled += 1;
-    local.controller.abort(new ConciergeError('RUN_CANCELLED', 'the run was cancelled', { status: 409 }));
+    local.controller.abort(new ConciergeError('RUN_CANCELLED', 'the run was cancelled'));
   }
 
   #execute(claimed: ClaimedRun, leaseSentAt: number): void {
@@ -392,7 +386,7 @@ export class RunExecutor {
       });
       let error = result.error;
       let status: RunRecord['status'] = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error.code === 'RUN_INTERRUPTED' || error.code === 'RUN_CANCELLED' ? 'interrupted' : 'error';
-      let recorded: RunError | undefined = error ? runErrorRecord(error) : undefined;
+      let recorded: RunError | undefined = error ? error.toRecord() : undefined;
       let thread: ThreadRecord | undefined;
       try {
         const finished = await store.finishRun(run.run_id, replicaId, { status, usage: result.usage, ...(recorded ? { error: recorded } : {}) });
@@ -404,13 +398,13 @@ export class RunExecutor {
           const stored = await store.getRun(run.thread_id, run.run_id);
           status = stored?.status ?? 'interrupted';
           recorded = stored?.error ?? interrupted('this replica lost the run before it finished; send the message again');
-          error = errorFromRecord(recorded);
+          error = ConciergeError.fromRecord(recorded);
         }
       } catch (failure) {
         // The database did not take the outcome: the lease runs out and the sweeper records
         // the run as interrupted. The caller is told the truth: it may not have been kept.
-        error ??= new AgentError('the run finished but could not be recorded', failure);
-        recorded = runErrorRecord(error);
+        error ??= agentError('the run finished but could not be recorded', failure);
+        recorded = error.toRecord();
         status = 'error';
       }
       const usage = { run: result.usage, thread: thread?.usage };

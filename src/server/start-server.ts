@@ -10,15 +10,13 @@ import { RedisEventRelay } from '../cluster/redis-event-relay.js';
 import { connectRedis } from '../cluster/redis-client.js';
 import { clusterSettingsSchema, type ClusterSettings } from '../config/cluster-settings.js';
 import type { ServeSettings } from '../config/serve-settings.js';
-import { createAdmission } from '../llm/admission.js';
-import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
-import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
-import { createMeteredFetch } from '../llm/metered-fetch.js';
+import type { AdmissionSettings } from '../llm/admission-settings.js';
+import { createLlmClient } from '../llm/llm-client.js';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
-import { ConciergeError } from '../shared/errors.js';
+import { runInterrupted } from './run-errors.js';
 import { RunExecutor } from './run-executor.js';
 import { openState } from '../store/open-state.js';
 
@@ -100,30 +98,22 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const bus = redis ? await createRedisBus({ redis, prefix: cluster.redisPrefix, replicaId: cluster.replicaId, log }) : createLocalBus();
     closers.push(() => bus.close());
 
-    const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
-    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(), provider, log });
-    closers.push(() => admission.close());
-    const admissionOn = admissionSettings.admission === 'on';
-    // Admission on: the gate owns retries, so LangChain's are off. Admission off: the seed's
-    // architecture, LangChain's default retries; under a time scale they run on the scaled
-    // clock (a faithful port), so the comparison with admission on is not distorted.
-    const scaledOff = !admissionOn && settings.timeScale !== 1;
-    const llmAttemptMs = llmAttemptTimeoutMs(admissionSettings);
+    // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
-    const model = createChatModel({
-      model: settings.model,
-      baseURL: provider.baseURL,
-      apiKey: provider.apiKey,
-      maxCompletionTokens: admissionSettings.maxCompletionTokens,
-      temperature: settings.temperature,
-      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale, attemptTimeoutMs: llmAttemptMs }) : admission.fetch,
-      maxRetries: admissionOn || scaledOff ? 0 : undefined,
-      // When retries happen below the SDK (the gate, or the scaled port), the SDK's timeout
-      // would also cut queueing and backoff; the layer below times each attempt instead.
-      timeoutMs: admissionOn || scaledOff ? runTimeoutMs : llmAttemptMs,
-    });
+    const llm = createLlmClient(
+      {
+        model: settings.model,
+        baseURL: baseURL ?? 'https://api.openai.com/v1',
+        apiKey: settings.openaiApiKey ?? 'sim-key',
+        temperature: settings.temperature,
+        runTimeoutMs,
+      },
+      admissionSettings,
+      { log, ...(redis ? { redis } : {}) },
+    );
+    closers.push(() => llm.close());
     const graph = createAgentGraph({
-      model,
+      model: createChatModel(llm.chatModel),
       tools: createBookingTools(bookings),
       checkpointer: state.checkpointer,
       systemPrompt: () => buildSystemPrompt(bookings.business, now()),
@@ -140,15 +130,15 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       log,
       model: settings.model,
       runTimeoutMs,
-      messageDeadlineMs: messageDeadlineMs(admissionSettings),
+      messageDeadlineMs: llm.messageDeadlineMs,
       recursionLimit: settings.recursionLimit,
-      preflight: admission.preflight,
+      preflight: llm.preflight,
       ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),
     });
     closers.push(() => executor.close());
     // A replica whose lease on a run may have expired writes nothing more to its thread.
     state.setWriteFence((runId) => {
-      if (!executor.holdsLease(runId)) throw new ConciergeError('RUN_INTERRUPTED', `this replica no longer holds run ${runId}; its checkpoint was not written`, { status: 503 });
+      if (!executor.holdsLease(runId)) throw runInterrupted(`this replica no longer holds run ${runId}; its checkpoint was not written`);
     });
     // Runs an earlier life of this replica (or, on SQLite, of this file's process) left running.
     const interrupted = await executor.begin();
@@ -181,7 +171,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
           cluster: executor.stats(),
           cpu: process.cpuUsage(),
           eventLoopLag: lag.snapshot(),
-          admission: admission.stats(),
+          admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type pg from 'pg';
+import { dependencyUnreachable } from '../shared/dependency-errors.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumbered or edited once released. */
@@ -84,7 +85,10 @@ export function assertSchemaName(schema: string): string {
  * each other.
  */
 export async function withMigrationLock<T>(pool: pg.Pool, schema: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  // The first connection a process makes: an unreachable database is one clear line here.
+  const client = await pool.connect().catch((error: unknown) => {
+    throw dependencyUnreachable('Postgres', pool.options.connectionString ?? '', error);
+  });
   try {
     await client.query('BEGIN');
     try {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { emptyUsage, withCost, type RunUsage } from '../llm/run-usage.js';
 import {
-  ThreadBusyError,
-  ThreadExistsError,
+  threadBusy,
+  threadExists,
   threadStatusAfter,
   type ClaimedRun,
   type CreatedRun,
@@ -121,7 +121,7 @@ export class PostgresRunStore implements RunStore {
       );
       return toThread(rows[0]!);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ThreadExistsError(threadId);
+      if (isUniqueViolation(error)) throw threadExists(threadId);
       throw error;
     }
   }
@@ -143,11 +143,11 @@ export class PostgresRunStore implements RunStore {
         [randomUUID(), input.threadId, input.assistantId, JSON.stringify(input.metadata), input.multitaskStrategy, JSON.stringify(input.payload), input.owner, input.background, input.leaseMs],
       );
       const row = rows[0];
-      if (!row) throw new ThreadBusyError(input.threadId);
+      if (!row) throw threadBusy(input.threadId);
       return { run: toRun(row), started: row.started } as CreatedRun;
     } catch (error) {
       if (isUniqueViolation(error, 'agent_runs_one_running_per_thread')) {
-        if (input.multitaskStrategy === 'reject') throw new ThreadBusyError(input.threadId);
+        if (input.multitaskStrategy === 'reject') throw threadBusy(input.threadId);
         return this.createRun({ ...input, background: true });
       }
       throw error;

@@ -1,16 +1,11 @@
 import type { RunUsage } from '../llm/run-usage.js';
-import { ConciergeError } from '../shared/errors.js';
+import { ConciergeError, type ErrorRecord } from '../shared/errors.js';
 
 export type RunStatus = 'pending' | 'running' | 'success' | 'error' | 'timeout' | 'interrupted';
 export type MultitaskStrategy = 'reject' | 'enqueue';
 
 /** What is stored of a failed run, so that `join`, `GET run` and streams answer with it later. */
-export interface RunError {
-  code: string;
-  message: string;
-  status?: number;
-  retryAfterMs?: number;
-}
+export type RunError = ErrorRecord;
 
 export interface ThreadRecord {
   thread_id: string;
@@ -106,13 +101,13 @@ export type InterruptScope =
  */
 export interface RunStore {
   readonly kind: 'sqlite' | 'postgres';
-  /** Throws ThreadExistsError when `threadId` is taken. */
+  /** Throws `threadExists` (409 CONFLICT) when `threadId` is taken. */
   createThread(input: { threadId?: string; customerId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
   getThread(threadId: string): Promise<ThreadRecord | undefined>;
   /**
    * Start the run now (owned by `owner`) when the thread has nothing running or queued and
    * the run is not a background one; otherwise queue it, unless the strategy is `reject`
-   * and the thread has a run running or queued: then ThreadBusyError.
+   * and the thread has a run running or queued: then `threadBusy` (409 THREAD_BUSY).
    */
   createRun(input: NewRun): Promise<CreatedRun>;
   /**
@@ -149,16 +144,14 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-export class ThreadBusyError extends ConciergeError {
-  constructor(threadId: string) {
-    super('THREAD_BUSY', `thread ${threadId} already has a run in progress; retry later or send multitask_strategy "enqueue"`, { status: 409 });
-  }
+/** `reject` and the thread has a run in progress or queued (409 THREAD_BUSY), whichever replica asks. */
+export function threadBusy(threadId: string): ConciergeError {
+  return new ConciergeError('THREAD_BUSY', `thread ${threadId} already has a run in progress; retry later or send multitask_strategy "enqueue"`);
 }
 
-export class ThreadExistsError extends ConciergeError {
-  constructor(threadId: string) {
-    super('CONFLICT', `thread id ${threadId} is taken`, { status: 409 });
-  }
+/** `createThread` with an id that exists (409 CONFLICT), whichever process created it first. */
+export function threadExists(threadId: string): ConciergeError {
+  return new ConciergeError('CONFLICT', `thread id ${threadId} is taken`);
 }
 
 /** Whether a run has reached an outcome (nothing will change it any more). */

@@ -4,8 +4,8 @@ import { addUsage, emptyUsage, type RunUsage } from '../llm/run-usage.js';
 import { migrateSqlite } from './migration-runner.js';
 import { SQLITE_RUN_MIGRATIONS } from './run-store-migrations.js';
 import {
-  ThreadBusyError,
-  ThreadExistsError,
+  threadBusy,
+  threadExists,
   threadStatusAfter,
   type ClaimedRun,
   type FinishedRun,
@@ -139,7 +139,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
       try {
         s.insertThread.run(row);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ThreadExistsError(row.thread_id);
+        if (isUniqueViolation(error)) throw threadExists(row.thread_id);
         throw error;
       }
       return toThread(row);
@@ -153,7 +153,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
         .transaction(() => {
           const { running, pending } = s.active.get(input.threadId)!;
           const startNow = !input.background && running === 0 && pending === 0;
-          if (!startNow && input.multitaskStrategy === 'reject' && running + pending > 0) throw new ThreadBusyError(input.threadId);
+          if (!startNow && input.multitaskStrategy === 'reject' && running + pending > 0) throw threadBusy(input.threadId);
           const at = iso();
           const row = {
             run_id: randomUUID(),

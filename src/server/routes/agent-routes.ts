@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { GRAPH_ID, type AgentGraph } from '../../agent/graph.js';
 import { ConciergeError } from '../../shared/errors.js';
 import type { Principal } from '../auth.js';
-import { NotFoundError, ValidationError, validationErrorFrom } from '../http-errors.js';
+import { notFound, parseRequest, validationFailed } from '../http-errors.js';
 import { toWireValues } from '../message-format.js';
-import { errorFromRecord, STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
+import { STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
 import { isEnd, type RunEnd } from '../../cluster/run-event-log.js';
 import { SseWriter } from '../sse-writer.js';
-import { ThreadExistsError, type RunRecord, type RunStore, type ThreadRecord } from '../../store/run-store.js';
+import { threadExists, type RunRecord, type RunStore, type ThreadRecord } from '../../store/run-store.js';
 
 export interface AgentRouteDeps {
   graph: AgentGraph;
@@ -43,14 +43,14 @@ const inputMessage = z
   .object({
     role: z.enum(['user', 'human'], { error: 'only user messages may be sent as input' }).optional(),
     type: z.enum(['human'], { error: 'only user messages may be sent as input' }).optional(),
-    content: z.string({ error: 'must be text' }).min(1, 'must not be empty'),
+    content: z.string().min(1, 'must not be empty'),
     id: z.string().max(128).optional(),
   })
   .refine((m) => m.role !== undefined || m.type !== undefined, { message: 'needs role "user"' });
 
 const runBody = z
   .object({
-    assistant_id: z.string({ error: 'is required' }).min(1),
+    assistant_id: z.string().min(1, 'must not be empty'),
     input: z.object({ messages: z.array(inputMessage).min(1, 'must hold at least one message').max(20, 'at most 20 messages per run') }, { error: 'must be { messages: [...] }' }),
     multitask_strategy: z.enum(['reject', 'enqueue', 'interrupt', 'rollback']).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -60,12 +60,6 @@ const runBody = z
   .loose();
 
 type RunBody = z.output<typeof runBody>;
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw validationErrorFrom(result.error);
-  return result.data;
-}
 
 function threadView(thread: ThreadRecord, values: Record<string, unknown> = {}) {
   return {
@@ -87,7 +81,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   const ownedThread = async (request: FastifyRequest, threadId: string): Promise<ThreadRecord> => {
     const principal = deps.principalOf(request);
     const thread = await store.getThread(threadId);
-    if (!thread || thread.customer_id !== principal.customerId) throw new NotFoundError(`thread ${threadId}`);
+    if (!thread || thread.customer_id !== principal.customerId) throw notFound(`thread ${threadId}`);
     return thread;
   };
 
@@ -95,7 +89,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   const ownedRun = async (request: FastifyRequest<{ Params: { threadId: string; runId: string } }>): Promise<RunRecord> => {
     const thread = await ownedThread(request, request.params.threadId);
     const run = await store.getRun(thread.thread_id, request.params.runId);
-    if (!run) throw new NotFoundError(`run ${request.params.runId}`);
+    if (!run) throw notFound(`run ${request.params.runId}`);
     return run;
   };
 
@@ -107,28 +101,22 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     return (body.offset ?? 0) > 0 ? [] : [ASSISTANT];
   });
   app.get<{ Params: { id: string } }>('/assistants/:id', async (request) => {
-    if (request.params.id !== GRAPH_ID) throw new NotFoundError(`assistant ${request.params.id}`);
+    if (request.params.id !== GRAPH_ID) throw notFound(`assistant ${request.params.id}`);
     return ASSISTANT;
   });
 
   app.post('/threads', async (request) => {
-    const body = parse(threadBody, request.body);
+    const body = parseRequest(threadBody, request.body);
     const principal = deps.principalOf(request);
-    const taken = () => new ConciergeError('CONFLICT', `thread id ${body.thread_id} is taken`, { status: 409 });
     if (body.thread_id) {
       const existing = await store.getThread(body.thread_id);
       // Another customer's id answers the same 409 as any taken id, and nothing else about it.
       if (existing && existing.customer_id === principal.customerId && body.if_exists === 'do_nothing') return threadView(existing, await stateValues(existing.thread_id));
-      if (existing) throw taken();
+      if (existing) throw threadExists(body.thread_id);
     }
-    try {
-      const thread = await store.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
-      return threadView(thread);
-    } catch (error) {
-      // Two creates of the same id at once: the primary key decides, the loser gets 409.
-      if (error instanceof ThreadExistsError) throw taken();
-      throw error;
-    }
+    // Two creates of the same id at once: the primary key decides, the loser gets 409.
+    const thread = await store.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
+    return threadView(thread);
   });
 
   app.get<{ Params: { threadId: string } }>('/threads/:threadId', async (request) => {
@@ -155,12 +143,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   /** Validate a run request and create the run on the thread: started here, or queued. */
   const startRun = async (request: FastifyRequest<{ Params: { threadId: string } }>, reply: FastifyReply, body: RunBody, modes: StreamMode[], background: boolean) => {
     const thread = await ownedThread(request, request.params.threadId);
-    if (body.assistant_id !== GRAPH_ID) throw new NotFoundError(`assistant ${body.assistant_id}`);
+    if (body.assistant_id !== GRAPH_ID) throw notFound(`assistant ${body.assistant_id}`);
     const strategy = body.multitask_strategy ?? 'reject';
-    if (strategy !== 'reject' && strategy !== 'enqueue') throw new ValidationError(`multitask_strategy "${strategy}" is not supported; use "reject" or "enqueue"`);
+    if (strategy !== 'reject' && strategy !== 'enqueue') throw validationFailed(`multitask_strategy "${strategy}" is not supported; use "reject" or "enqueue"`);
     for (const message of body.input.messages) {
       if (message.content.length > deps.maxMessageChars) {
-        throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`, { status: 413 });
+        throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`);
       }
     }
     return executor.start({
@@ -176,7 +164,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   };
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/wait', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     const run = await startRun(request, reply, body, [], false);
     void reply.header('content-location', `/threads/${run.thread_id}/runs/${run.run_id}`);
     const answer = await executor.answer(run.thread_id, run.run_id, clientGone(reply));
@@ -184,7 +172,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/stream', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     const modes = streamModes(body.stream_mode, ['values']);
     const run = await startRun(request, reply, body, modes, false);
     await streamRun(reply, run, modes);
@@ -192,7 +180,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     return startRun(request, reply, body, streamModes(body.stream_mode, []), true);
   });
 
@@ -226,7 +214,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     } catch (error) {
       // Anything but a run failure (those are events), after the headers went out.
       reply.log.error({ err: error }, 'stream failed');
-      writer.send('error', { error: 'INTERNAL', message: 'internal server error' });
+      const internal = new ConciergeError('INTERNAL', 'internal server error');
+      writer.send('error', { error: internal.code, message: internal.message });
     } finally {
       writer.end();
     }
@@ -252,7 +241,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   app.get<{ Params: { threadId: string; runId: string }; Querystring: { stream_mode?: string | string[] } }>('/threads/:threadId/runs/:runId/stream', async (request, reply) => {
     const run = await ownedRun(request);
     // A run that already failed answers with its error, as join does (503 RUN_INTERRUPTED, ...).
-    if (run.error && run.status !== 'pending' && run.status !== 'running') throw errorFromRecord(run.error);
+    if (run.error && run.status !== 'pending' && run.status !== 'running') throw ConciergeError.fromRecord(run.error);
     const lastEventId = Number(request.headers['last-event-id']);
     await streamRun(reply, run, streamModes(request.query.stream_mode, ['values']), Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
     return reply;
@@ -261,7 +250,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   app.post<{ Params: { threadId: string; runId: string }; Querystring: { wait?: string } }>('/threads/:threadId/runs/:runId/cancel', async (request, reply) => {
     const owned = await ownedRun(request);
     const run = await executor.cancel(owned.thread_id, owned.run_id);
-    if (!run) throw new NotFoundError(`run ${owned.run_id}`);
+    if (!run) throw notFound(`run ${owned.run_id}`);
     if (request.query.wait === '1' || request.query.wait === 'true') {
       for await (const event of executor.events(run.thread_id, run.run_id, clientGone(reply))) if (isEnd(event)) break;
       return (await store.getRun(run.thread_id, run.run_id)) ?? run;
@@ -274,7 +263,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away', { status: 499 }));
+    if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away'));
   });
   return controller.signal;
 }
@@ -283,6 +272,6 @@ function clientGone(reply: FastifyReply): AbortSignal {
 function streamModes(given: string | string[] | undefined, fallback: StreamMode[]): StreamMode[] {
   const requested = given === undefined ? fallback : Array.isArray(given) ? given : [given];
   const unknown = requested.filter((m) => !(STREAM_MODES as readonly string[]).includes(m));
-  if (unknown.length > 0) throw new ValidationError(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
+  if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
   return [...new Set(requested)] as StreamMode[];
 }
