@@ -5,6 +5,8 @@ import { createRedisBus, type BusMessage } from '../src/cluster/coordination-bus
 import { createPollingRelay } from '../src/cluster/event-relay.js';
 import { RedisEventRelay } from '../src/cluster/redis-event-relay.js';
 import { END_EVENT, type RunEvent } from '../src/cluster/run-event-log.js';
+import { emptyDemand } from '../src/llm/demand-board.js';
+import { RedisDemandBoard } from '../src/llm/redis-demand-board.js';
 
 /** Run events and bus messages between replicas, through the real Redis, under a prefix of our own. */
 
@@ -98,6 +100,36 @@ describe('Redis coordination bus', () => {
     expect(seenB).toEqual([{ kind: 'wake' }, { kind: 'cancel', runId: 'run-9' }]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seenA).toHaveLength(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('Redis admission demand board', () => {
+  it("shows each replica the others' queues, and forgets a replica that stopped", async () => {
+    const key = `${PREFIX}:demand`;
+    const demandOf = (requests: number) => {
+      const d = emptyDemand();
+      d.rounds.new[0] = { requests, tokens: requests * 100 };
+      d.pendingSteps = { requests: 1, tokens: 50 };
+      return d;
+    };
+    const a = new RedisDemandBoard({ redis, key: () => key, replicaId: 'a', source: () => demandOf(3), intervalMs: 60_000, staleMs: 500 });
+    const b = new RedisDemandBoard({ redis, key: () => key, replicaId: 'b', source: () => demandOf(5), intervalMs: 60_000, staleMs: 500 });
+    const c = new RedisDemandBoard({ redis, key: () => key, replicaId: 'c', source: () => demandOf(7), intervalMs: 60_000, staleMs: 500 });
+    await a.refresh();
+    await b.refresh();
+    await c.refresh();
+    await a.refresh();
+    expect(a.replicas()).toBe(3);
+    expect(a.others().rounds.new[0]).toEqual({ requests: 12, tokens: 1200 });
+    expect(a.others().pendingSteps).toEqual({ requests: 2, tokens: 100 });
+    await c.close();
+    // b stops refreshing: after the stale time it no longer counts, and its field goes.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await a.refresh();
+    expect(a.replicas()).toBe(1);
+    expect(a.others().rounds.new[0]).toEqual({ requests: 0, tokens: 0 });
+    expect(Object.keys(await redis.hgetall(key))).toEqual(['a']);
     await Promise.all([a.close(), b.close()]);
   });
 });

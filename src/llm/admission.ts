@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
+import { RedisDemandBoard } from './redis-demand-board.js';
 import { currentRunContext } from './run-context.js';
 import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
@@ -27,6 +28,11 @@ export interface AdmissionDeps {
   log?: (line: string) => void;
   /** Redis backend only: use the injected clock instead of Redis `TIME` (tests). */
   redisTime?: boolean;
+  /**
+   * Redis backend only: this replica's name, so that its queue's demand is shared with the
+   * other replicas of the budget (their shed decisions and fair share see one queue).
+   */
+  replicaId?: string;
 }
 
 export interface Admission {
@@ -119,7 +125,18 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     });
   } else budget = new MemoryBudget(config, clock);
 
-  const gate = new AdmissionGate(
+  let demand: RedisDemandBoard | undefined;
+  if (budget.backend === 'redis' && deps.replicaId) {
+    demand = new RedisDemandBoard({
+      redis: deps.redis ?? ownRedis!,
+      // Beside the budget's keys (same hash tag): one board per shared budget.
+      key: () => `{concierge:${budgetKey ?? 'default'}}:demand`,
+      replicaId: deps.replicaId,
+      source: () => gate.demand(),
+      log,
+    });
+  }
+  const gate: AdmissionGate = new AdmissionGate(
     {
       budget,
       clock,
@@ -129,6 +146,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       random,
       outstandingShare: budget.backend === 'redis' ? 1 / settings.budgetProcesses : 1,
       callsPerMessagePrior: settings.callsPerMessage,
+      ...(demand ? { demand } : {}),
     },
     limits.rpm === undefined || limits.tpm === undefined,
   );
@@ -214,6 +232,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       };
     },
     close: async () => {
+      await demand?.close();
       gate.close();
       await budget.close();
       if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());

@@ -109,7 +109,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         runTimeoutMs,
       },
       admissionSettings,
-      { log, ...(redis ? { redis } : {}) },
+      // The deployment's Redis carries the budget too, and this replica's admission demand.
+      { log, ...(redis ? { redis } : {}), replicaId: cluster.replicaId },
     );
     closers.push(() => llm.close());
     const graph = createAgentGraph({
