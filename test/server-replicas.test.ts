@@ -170,3 +170,33 @@ describe('replicas on one Postgres and one Redis', () => {
     }
   });
 });
+
+describe('replicas without Redis: coordination through Postgres alone', () => {
+  const bare = freshSchemaName('replicas_bare');
+  let c: TestServer;
+  let d: TestServer;
+  beforeAll(async () => {
+    const flags = (id: string) => ({ databaseUrl: PG_URL, databaseSchema: bare, databasePoolSize: '4', replicaId: id, leaseMs: '2000', simLatency: 'off' });
+    [c, d] = await Promise.all([startTestServer(flags('c')), startTestServer(flags('d'))]);
+  });
+  afterAll(async () => {
+    await Promise.all([c?.stop(), d?.stop()]);
+    await dropSchema(bare);
+  });
+
+  it('queues, claims, joins and follows runs across replicas (slower to notice, still correct)', async () => {
+    const thread = await client(c, 'gus').threads.create();
+    const run = await client(c, 'gus').runs.create(thread.thread_id, 'concierge', { input: input('What services do you offer?'), streamMode: ['values'] });
+    const joined = (await client(d, 'gus').runs.join(thread.thread_id, run.run_id)) as { messages: Array<{ type: string }>; usage: { run: { llmCalls: number } } };
+    expect(joined.messages.filter((m) => m.type === 'human')).toHaveLength(1);
+    expect(joined.usage.run.llmCalls).toBeGreaterThan(0);
+    // Followed from the other replica: the final state, from the record and the checkpoint.
+    const events = await collect(client(d, 'gus').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values'] }));
+    expect(events.at(-1)).toMatchObject({ event: 'values', data: { messages: expect.any(Array), usage: { run: { llmCalls: joined.usage.run.llmCalls } } } });
+    const busy = await sqlIn(bare, "SELECT run_id FROM agent_runs WHERE status IN ('pending', 'running')");
+    expect(busy).toEqual([]);
+    const stats = (await (await fetch(`${d.url}/stats`)).json()) as { cluster: { relay: string; bus: string } };
+    expect(stats.cluster).toMatchObject({ relay: 'none', bus: 'local' });
+    expect(((await (await fetch(`${d.url}/readyz`)).json()) as { checks: Record<string, boolean> }).checks).toEqual({ database: true });
+  });
+});
