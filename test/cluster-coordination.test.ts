@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBus, type BusMessage } from '../src/cluster/coordination-bus.js';
@@ -7,10 +6,11 @@ import { RedisEventRelay } from '../src/cluster/redis-event-relay.js';
 import { END_EVENT, type RunEvent } from '../src/cluster/run-event-log.js';
 import { emptyDemand } from '../src/llm/demand-board.js';
 import { RedisDemandBoard } from '../src/llm/redis-demand-board.js';
+import { dropKeys, freshPrefix } from './helpers/redis.js';
 
 /** Run events and bus messages between replicas, through the real Redis, under a prefix of our own. */
 
-const PREFIX = `test-${randomBytes(5).toString('hex')}`;
+const PREFIX = freshPrefix();
 let redis: Redis;
 
 beforeAll(async () => {
@@ -19,9 +19,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
+  await dropKeys(PREFIX);
 });
 
 async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {

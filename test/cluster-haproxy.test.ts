@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from '@langchain/langgraph-sdk';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../src/cluster/local-cluster.js';
-import { dropSchema, freshSchemaName, PG_URL, sqlIn } from './helpers/postgres.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { sqlIn } from './helpers/postgres.js';
 
 /**
  * Three `concierge serve` processes (the built CLI) on one Postgres schema and one Redis
@@ -13,9 +12,9 @@ import { dropSchema, freshSchemaName, PG_URL, sqlIn } from './helpers/postgres.j
  */
 
 const LEASE_MS = 3000;
-const schema = freshSchemaName('cluster_test');
-const prefix = `test-${randomBytes(5).toString('hex')}`;
 let cluster: LocalCluster;
+let schema: string;
+let stop: () => Promise<void>;
 
 interface Values {
   messages: Array<{ type: string; content: unknown; tool_calls?: Array<{ name: string }> }>;
@@ -48,26 +47,15 @@ async function confirmedBookings(customerPrefix: string): Promise<Array<{ custom
 }
 
 beforeAll(async () => {
-  cluster = await startLocalCluster({
-    replicas: 3,
-    databaseUrl: PG_URL,
-    databaseSchema: schema,
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisPrefix: prefix,
+  ({ cluster, schema, stop } = await startTestCluster({
+    name: 'cluster_test',
     serveArgs: ['--lease-ms', String(LEASE_MS), '--database-pool-size', '6', '--shutdown-grace-ms', '2000'],
     simArgs: ['--latency', 'gpt-4o-mini', '--ttft-ms', '150', '--output-tps', '400'],
-    checkIntervalMs: 500,
-    logDir: process.env.CLUSTER_LOG_DIR,
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  await dropSchema(schema);
-  const redis = new Redis('redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await stop?.();
 });
 
 describe('three replicas behind HAProxy', () => {

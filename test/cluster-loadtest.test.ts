@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../src/cluster/local-cluster.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { LoadTestReport } from '../src/loadtest/report-types.js';
 import { BIN } from './helpers/spawn-cli.js';
-import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { dropKeys, freshPrefix } from './helpers/redis.js';
 
 /**
  * `concierge loadtest --target <balancer>` at 100 users against three replicas sharing one
@@ -19,9 +18,9 @@ import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
  */
 
 const TIME_SCALE = '0.1';
-const schema = freshSchemaName('cluster_lt');
-const prefix = `test-${randomBytes(5).toString('hex')}`;
+const budgetKey = `${freshPrefix()}-budget`;
 let cluster: LocalCluster;
+let stop: () => Promise<void>;
 let out: string;
 
 async function loadtest(target: string, name: string): Promise<LoadTestReport> {
@@ -38,26 +37,17 @@ async function loadtest(target: string, name: string): Promise<LoadTestReport> {
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'cluster-lt-'));
-  cluster = await startLocalCluster({
-    replicas: 3,
-    databaseUrl: PG_URL,
-    databaseSchema: schema,
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisPrefix: prefix,
+  ({ cluster, stop } = await startTestCluster({
+    name: 'cluster_lt',
     env: { CONCIERGE_TIME_SCALE: TIME_SCALE },
-    serveArgs: ['--llm-tier', 'tier1', '--budget-backend', 'redis', '--budget-key', `${prefix}-budget`, '--deadline-ms', '300000', '--database-pool-size', '6'],
+    serveArgs: ['--llm-tier', 'tier1', '--budget-key', budgetKey, '--deadline-ms', '300000', '--database-pool-size', '6'],
     simArgs: ['--preset', 'tier1', '--time-scale', TIME_SCALE],
-    checkIntervalMs: 500,
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  await dropSchema(schema);
-  const redis = new Redis('redis://127.0.0.1:6379');
-  const keys = [...(await redis.keys(`${prefix}:*`)), ...(await redis.keys(`*${prefix}-budget*`))];
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await stop?.();
+  await dropKeys(`{concierge:${budgetKey}}`);
   await rm(out, { recursive: true, force: true });
 });
 

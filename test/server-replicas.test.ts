@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from '@langchain/langgraph-sdk';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, PG_URL, sqlIn } from './helpers/postgres.js';
+import { dropKeys, freshPrefix } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
@@ -12,7 +11,7 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
  */
 
 const schema = freshSchemaName('replicas_test');
-const prefix = `test-${randomBytes(5).toString('hex')}`;
+const prefix = freshPrefix();
 const input = (content: string) => ({ messages: [{ role: 'user', content }] });
 let a: TestServer;
 let b: TestServer;
@@ -35,10 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await dropSchema(schema);
-  const redis = new Redis('redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeys(prefix);
 });
 
 describe('replicas on one Postgres and one Redis', () => {

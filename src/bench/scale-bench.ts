@@ -3,11 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
+import { deleteKeysWithPrefix } from '../cluster/redis-client.js';
 import { startChild, type ManagedChild } from '../loadtest/local-stack.js';
+import { dropSchema } from '../store/postgres-pool.js';
 import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
 
 export interface ScaleBenchOptions {
@@ -126,7 +127,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
   } finally {
     await dispatcher.close();
     await sim?.stop();
-    await dropSchemas(options.databaseUrl, schemas);
+    for (const schema of schemas) await dropSchema(options.databaseUrl, schema);
     if (options.redisUrl) await dropKeys(options.redisUrl, prefix);
     await rm(dir, { recursive: true, force: true });
   }
@@ -189,26 +190,10 @@ async function measure(label: string, replicas: number, target: Target, options:
   };
 }
 
-async function dropSchemas(url: string, schemas: string[]): Promise<void> {
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
 async function dropKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

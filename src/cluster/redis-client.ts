@@ -19,3 +19,15 @@ export function connectRedis(url: string): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
+
+/** Delete every key starting with `prefix` (SCAN, never KEYS): a benchmark's or test's own keys. */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

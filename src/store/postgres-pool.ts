@@ -30,3 +30,14 @@ export function openPostgresPool(options: PostgresPoolOptions): pg.Pool {
   pool.on('error', () => undefined);
   return pool;
 }
+
+/** Drop a schema and everything in it (benchmarks and tests clean up after themselves this way). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${assertSchemaName(schema)} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import { dropSchema as dropSchemaAt } from '../../src/store/postgres-pool.js';
 
 /** The shared test server (127.0.0.1:5432, database `test`, trust auth). */
 export const PG_URL = `postgres://${encodeURIComponent(userInfo().username)}@127.0.0.1:5432/test`;
@@ -24,11 +25,5 @@ export async function sqlIn<T extends pg.QueryResultRow>(schema: string, text: s
 
 /** Drop a schema this test created (never one it did not). */
 export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await dropSchemaAt(PG_URL, schema);
 }
