@@ -40,6 +40,7 @@ afterAll(async () => {
 describe('replicas on one Postgres and one Redis', () => {
   it('keeps one conversation whichever replica takes each turn, and says which replica answered', async () => {
     const thread = await client(a, 'ann').threads.create();
+    let lastRun = '';
     for (let turn = 0; turn < 4; turn += 1) {
       const server = turn % 2 === 0 ? a : b;
       const response = await fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
@@ -49,7 +50,12 @@ describe('replicas on one Postgres and one Redis', () => {
       });
       expect(response.status).toBe(200);
       expect(response.headers.get('x-concierge-replica')).toBe(turn % 2 === 0 ? 'a' : 'b');
+      lastRun = response.headers.get('content-location')!.split('/').at(-1)!;
     }
+    // A run answered by runs/wait, followed afterwards as a stream from the other replica.
+    const replay = await collect(client(a, 'ann').runs.joinStream(thread.thread_id, lastRun, { streamMode: ['values'] }));
+    expect(replay.map((e) => e.event)).toEqual(['metadata', 'values']);
+    expect(replay[1]!.data).toMatchObject({ usage: { run: { llmCalls: expect.any(Number) } } });
     const state = await client(b, 'ann').threads.getState<{ messages: Array<{ type: string; content: string }> }>(thread.thread_id);
     expect(state.values.messages.filter((m) => m.type === 'human').map((m) => m.content)).toEqual([0, 1, 2, 3].map((t) => `turn ${t}: what services do you offer?`));
     const runs = await sqlIn<{ n: string }>(schema, "SELECT count(*) AS n FROM agent_runs WHERE thread_id = $1 AND status = 'success'", [thread.thread_id]);

@@ -14,6 +14,8 @@ export const END_EVENT = 'end';
 export interface RunEnd {
   status: RunStatus;
   error?: RunError | undefined;
+  /** The run emitted its final `values` event (with usage) before this one. */
+  finalValues?: boolean;
 }
 
 export function isEnd(event: RunEvent): event is { event: typeof END_EVENT; data: RunEnd } {

@@ -75,7 +75,7 @@ interface LocalRun {
 
 /** The end of a run as the database records it, for followers that did not see it happen. */
 function endOf(run: RunRecord): RunEvent {
-  const end: RunEnd & { final: boolean } = { status: run.status, error: run.error ?? undefined, final: false };
+  const end: RunEnd = { status: run.status, error: run.error ?? undefined, finalValues: false };
   return { event: END_EVENT, data: end };
 }
 
@@ -412,7 +412,7 @@ export class RunExecutor {
         if (error) emit('error', { error: error.code, message: error.message });
         else if (payload.streamModes.includes('values')) emit('values', { ...result.values, usage });
       }
-      const end: RunEnd & { final: boolean } = { status, error: recorded, final: true };
+      const end: RunEnd = { status, error: recorded, finalValues: !error && payload.streamModes.includes('values') };
       emit(END_EVENT, end);
       return error ?? { values: result.values, usage };
     })();

@@ -6,7 +6,7 @@ import type { Principal } from '../auth.js';
 import { notFound, parseRequest, validationFailed } from '../http-errors.js';
 import { toWireValues } from '../message-format.js';
 import { STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
-import { isEnd, type RunEnd } from '../../cluster/run-event-log.js';
+import { isEnd } from '../../cluster/run-event-log.js';
 import { SseWriter } from '../sse-writer.js';
 import { threadExists, type RunRecord, type RunStore, type ThreadRecord } from '../../store/run-store.js';
 
@@ -191,22 +191,22 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     // Location: a client whose connection is cut resumes here, on any replica, after its Last-Event-ID.
     writer.open({ 'content-location': path, location: `${path}/stream` });
     let sawMetadata = after > 0;
+    let sawError = false;
     try {
       for await (const event of executor.events(run.thread_id, run.run_id, clientGone(reply))) {
         if (isEnd(event)) {
-          const end = event.data as RunEnd & { final?: boolean };
-          // Ended where its final events were not published (its replica died, or no relay):
-          // they come from the record and the stored state.
-          if (!end.final) {
-            if (!sawMetadata) writer.send('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
-            if (end.error) writer.send('error', { error: end.error.code, message: end.error.message });
-            else if (modes.includes('values')) {
-              const answer = await executor.answer(run.thread_id, run.run_id);
-              writer.send('values', { ...answer.values, usage: answer.usage });
-            }
+          // What the executing replica did not send (it died, there is no relay, or the run
+          // streamed other modes) comes from the record and the stored state.
+          const end = event.data;
+          if (!sawMetadata) writer.send('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
+          if (end.error && !sawError) writer.send('error', { error: end.error.code, message: end.error.message });
+          else if (!end.error && !end.finalValues && modes.includes('values')) {
+            const answer = await executor.answer(run.thread_id, run.run_id);
+            writer.send('values', { ...answer.values, usage: answer.usage });
           }
           break;
         }
+        if (event.event === 'error') sawError = true;
         if (event.event === 'metadata') sawMetadata = true;
         if (event.id !== undefined && event.id <= after) continue;
         writer.send(event.event, event.data, event.id);
