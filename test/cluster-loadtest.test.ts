@@ -62,5 +62,8 @@ describe('load test through the balancer', () => {
       expect(stage.messages.succeeded, JSON.stringify(stage.failures)).toBe(stage.messages.total);
     }
     expect(three.successRate).toBe(one.successRate);
+    // Each replica's admission counted the others' queues.
+    const stats = (await (await fetch(`${cluster.replicas[1]!.url}/stats`)).json()) as { admission: { replicas: number; backend: string } };
+    expect(stats.admission).toMatchObject({ replicas: 3, backend: 'redis' });
   }, 300_000);
 });

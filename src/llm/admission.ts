@@ -76,6 +76,8 @@ export interface AdmissionStats {
   serviceMs: number;
   /** Smoothed LLM calls per message: a new message is admitted only if all of them fit its deadline. */
   callsPerMessage: number;
+  /** Replicas whose queues this one's predictions count (itself included; 1 without a shared board). */
+  replicas: number;
 }
 
 /** A budget key that names the provider account without containing its key. */
@@ -229,6 +231,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         circuit: { state, opens, byModel },
         serviceMs: g.serviceMs,
         callsPerMessage: g.callsPerMessage,
+        replicas: demand?.replicas() ?? 1,
       };
     },
     close: async () => {
@@ -291,5 +294,6 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     circuit: { state: 'closed', opens: 0, byModel: {} },
     serviceMs: 0,
     callsPerMessage: settings.callsPerMessage,
+    replicas: 1,
   };
 }
