@@ -112,9 +112,9 @@ describe('Redis admission demand board', () => {
       d.pendingSteps = { requests: 1, tokens: 50 };
       return d;
     };
-    const a = new RedisDemandBoard({ redis, key: () => key, replicaId: 'a', source: () => demandOf(3), intervalMs: 60_000, staleMs: 500 });
-    const b = new RedisDemandBoard({ redis, key: () => key, replicaId: 'b', source: () => demandOf(5), intervalMs: 60_000, staleMs: 500 });
-    const c = new RedisDemandBoard({ redis, key: () => key, replicaId: 'c', source: () => demandOf(7), intervalMs: 60_000, staleMs: 500 });
+    const a = new RedisDemandBoard({ redis, key: () => key, replicaId: 'a', source: () => demandOf(3), intervalMs: 60_000, idleIntervalMs: 60_000, staleMs: 500 });
+    const b = new RedisDemandBoard({ redis, key: () => key, replicaId: 'b', source: () => demandOf(5), intervalMs: 60_000, idleIntervalMs: 60_000, staleMs: 500 });
+    const c = new RedisDemandBoard({ redis, key: () => key, replicaId: 'c', source: () => demandOf(7), intervalMs: 60_000, idleIntervalMs: 60_000, staleMs: 500 });
     await a.refresh();
     await b.refresh();
     await c.refresh();

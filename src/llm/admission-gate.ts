@@ -138,6 +138,7 @@ export class AdmissionGate {
 
   admit(ticket: Ticket): Promise<Admitted> {
     const { clock } = this.#options;
+    this.#options.demand?.nudge?.();
     if (this.#closed) return Promise.reject(this.#shed('closing', this.#options.minRetryAfterMs, 'the server is shutting down'));
     if (ticket.signal?.aborted) return Promise.reject(abortReason(ticket.signal));
     const limits = this.#options.budget.snapshot();
@@ -204,6 +205,7 @@ export class AdmissionGate {
    * weighed as the average recent call; nothing is queued or reserved.
    */
   preflight(customerId: string, deadlineAt: number): AdmissionShedError | undefined {
+    this.#options.demand?.nudge?.();
     const { clock } = this.#options;
     if (this.#closed) return this.#shed('closing', this.#options.minRetryAfterMs, 'the server is shutting down');
     if (this.#admitted === 0 || this.#learning) return undefined;

@@ -24,6 +24,8 @@ export interface Demand {
  */
 export interface DemandBoard {
   others(): Demand;
+  /** A call arrived: a board that refreshes from elsewhere may refresh now. */
+  nudge?(): void;
   /** Replicas sharing the budget, this one included. */
   replicas(): number;
   close(): Promise<void>;

@@ -42,7 +42,10 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => unknown;
-  /** How often queued runs are looked for besides wake-ups; a follower without Redis polls as often. Default 500 ms. */
+  /**
+   * How often queued runs are looked for besides wake-ups (default 2 s with a Redis bus, 500 ms
+   * without), and how often a follower without Redis asks the database (default 500 ms).
+   */
   pollMs?: number;
   log?: (line: string) => void;
 }
@@ -119,7 +122,8 @@ export class RunExecutor {
         this.#counters.claimed += 1;
         this.#execute(claimed, sentAt);
       },
-      pollMs: options.pollMs ?? 500,
+      // With a bus, wake-ups arrive within a round trip and the poll is only a safety net.
+      pollMs: options.pollMs ?? (options.bus.kind === 'redis' ? 2000 : 500),
       log,
     });
     options.bus.subscribe((message) => {
