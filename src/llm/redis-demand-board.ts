@@ -8,7 +8,7 @@ export interface RedisDemandBoardOptions {
   replicaId: string;
   /** This replica's demand now (its admission gate). */
   source: () => Demand;
-  /** How often the board is refreshed while any replica has calls waiting. Default 100 ms. */
+  /** How often the board is refreshed while any replica has calls waiting, and at most how often a nudge refreshes it. Default 200 ms. */
   intervalMs?: number;
   /** How often while every queue is empty (a call arriving here refreshes at once). Default 1000 ms. */
   idleIntervalMs?: number;
@@ -50,14 +50,14 @@ export class RedisDemandBoard implements DemandBoard {
 
   /** A call arrived here: let the next prediction see the others as they are now. */
   nudge(): void {
-    if (!this.#busy && Date.now() - this.#refreshedAt >= (this.#options.intervalMs ?? 100)) void this.refresh();
+    if (!this.#busy && Date.now() - this.#refreshedAt >= (this.#options.intervalMs ?? 200)) void this.refresh();
   }
 
   #schedule(ms: number): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      void this.refresh().finally(() => this.#schedule(this.#quiet() ? (this.#options.idleIntervalMs ?? 1000) : (this.#options.intervalMs ?? 100)));
+      void this.refresh().finally(() => this.#schedule(this.#quiet() ? (this.#options.idleIntervalMs ?? 1000) : (this.#options.intervalMs ?? 200)));
     }, ms);
     this.#timer.unref();
   }
