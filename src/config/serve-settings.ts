@@ -25,6 +25,31 @@ const apiKeyList = z
 
 const keyList = z.string().transform((text) => new Set(text.split(',').map((s) => s.trim()).filter(Boolean)));
 
+/**
+ * `*`, or origins (`https://shop.example,http://localhost:3000`) whose pages may call the agent
+ * API from the browser: where the chat widget is embedded. An origin has no path.
+ */
+const originList = z.string().transform((text, ctx) => {
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 1 && entries[0] === '*') return '*' as const;
+  const origins: string[] = [];
+  for (const entry of entries) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash && !entry.endsWith('/')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin) {
+      ctx.addIssue({ code: 'custom', message: `must be * or comma-separated origins like https://shop.example (scheme, host, optional port; no path): "${entry}"` });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
+
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
   port: field.port().default(8710),
@@ -51,6 +76,7 @@ export const serveSettingsSchema = z.object({
   timeScale: field.positiveNumber().max(100, 'must be at most 100').default(1),
   simPreset: z.string().optional(),
   simLatency: z.string().optional(),
+  corsOrigin: originList.optional(),
 });
 
 export type ServeSettings = z.output<typeof serveSettingsSchema>;
@@ -75,4 +101,5 @@ export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSch
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
   simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET' },
   simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY' },
+  corsOrigin: { flag: '--cors-origin', env: 'CONCIERGE_CORS_ORIGIN' },
 };
