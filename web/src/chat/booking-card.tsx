@@ -1,6 +1,7 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { JsonApi } from '../shared/json-api.js';
-import { dateInWords, priceInWords, timeInWords, whenInWords } from '../shared/words.js';
+import { SlotPicker, type SlotChoice } from '../shared/slot-picker.js';
+import { priceInWords, whenInWords } from '../shared/words.js';
 import type { BookingView } from './transcript.js';
 
 interface Props {
@@ -63,54 +64,19 @@ export function BookingCard({ booking, api, busy, send, today }: Props) {
   );
 }
 
-/** Pick a new date, then one of that day's free start times (from the public availability). */
-function MoveForm({ booking, api, today, onDone }: { booking: BookingView; api: JsonApi; today: string; onDone: (choice?: { date: string; time: string }) => void }) {
-  const [date, setDate] = useState(booking.date < today ? today : booking.date);
-  const [times, setTimes] = useState<string[] | undefined>(undefined);
-  const [time, setTime] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const dateId = useId();
-  const timeId = useId();
-  useEffect(() => {
-    let current = true;
-    setTimes(undefined);
-    setProblem(undefined);
-    api
-      .get<{ slots: Array<{ date: string; time: string }> }>('/v1/availability', { service: booking.serviceId, from: date })
-      .then((answer) => {
-        if (!current) return;
-        const free = answer.slots.filter((s) => s.date === date && !(s.date === booking.date && s.time === booking.time)).map((s) => s.time);
-        setTimes(free);
-        setTime(free[0] ?? '');
-      })
-      .catch((error: Error) => current && setProblem(error.message));
-    return () => {
-      current = false;
-    };
-  }, [date]);
+function MoveForm({ booking, api, today, onDone }: { booking: BookingView; api: JsonApi; today: string; onDone: (choice?: SlotChoice) => void }) {
+  const [choice, setChoice] = useState<SlotChoice | undefined>(undefined);
   return (
     <form
       class="move-form"
       onSubmit={(event) => {
         event.preventDefault();
-        if (time) onDone({ date, time });
+        if (choice) onDone(choice);
       }}
     >
-      <label for={dateId}>New date</label>
-      <input id={dateId} type="date" min={today} value={date} required onChange={(e) => setDate((e.target as HTMLInputElement).value)} />
-      <label for={timeId}>New time</label>
-      <select id={timeId} value={time} disabled={!times || times.length === 0} onChange={(e) => setTime((e.target as HTMLSelectElement).value)}>
-        {(times ?? []).map((t) => (
-          <option value={t} key={t}>
-            {timeInWords(t)}
-          </option>
-        ))}
-      </select>
-      <p class="hint" aria-live="polite">
-        {problem ? `Could not load free times: ${problem}` : !times ? 'Looking for free times…' : times.length === 0 ? `No free times on ${dateInWords(date)}.` : `${times.length} free times.`}
-      </p>
+      <SlotPicker api={api} serviceId={booking.serviceId} from={booking} today={today} onChoice={setChoice} />
       <div class="card-actions">
-        <button type="submit" disabled={!time}>
+        <button type="submit" disabled={!choice}>
           Ask to move
         </button>
         <button type="button" class="secondary" onClick={() => onDone()}>
