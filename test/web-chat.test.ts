@@ -130,4 +130,112 @@ describe.skipIf(!HAVE_CHROMIUM)('the customer chat at / in Chromium', () => {
     expect(foreign).toEqual([]);
     await page.close();
   });
+
+  it('works by keyboard alone on a 375x812 phone screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const foreignHere = await guardOrigins(phone, [server.url]);
+    const page = await phone.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.getByRole('textbox', { name: 'Message' }).isVisible()).toBe(true);
+    const focusedName = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? ''}` : '';
+    });
+    // Tab from the top of the page to the message box, type, Enter.
+    const tabTo = async (pattern: RegExp, limit = 30) => {
+      for (let i = 0; i < limit && !pattern.test(await focusedName()); i++) await page.keyboard.press('Tab');
+      expect(await focusedName()).toMatch(pattern);
+    };
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await tabTo(/^textarea:Message$/);
+    const phoneDate = await findOpenDate(server.url, 'kids-cut', '10:00');
+    await page.keyboard.type(`Please book a Kids cut on ${phoneDate} at 10:00.`);
+    await page.keyboard.press('Enter');
+    const card = page.getByRole('article', { name: /Kids cut/ });
+    await expect.poll(() => card.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Send' }).isEnabled()).toBe(true);
+    const code = (await card.locator('.booking-code').textContent())!;
+
+    // Nothing wider than the screen; the card and the box fit.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    for (const box of [await card.boundingBox(), await page.getByRole('button', { name: 'Send' }).boundingBox()]) expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await maybeScreenshot(page, 'chat-phone');
+
+    // Tab to the card's Move, open the form, pick a time with the keyboard, send; then cancel by Tab/Enter.
+    await page.getByRole('textbox', { name: 'Message' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await tabTo(/^button:Move$/);
+    await page.keyboard.press('Enter');
+    await tabTo(/^select:New time$/);
+    await expect.poll(() => page.getByRole('combobox', { name: 'New time' }).isEnabled()).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    const chosen = await page.getByRole('combobox', { name: 'New time' }).inputValue();
+    await tabTo(/^button:Ask to move$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await server.bookings.getBooking(code))?.time, { timeout: 30_000 }).toBe(chosen);
+    await expect.poll(() => page.getByRole('button', { name: 'Send' }).isEnabled()).toBe(true);
+    await page.getByRole('textbox', { name: 'Message' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await tabTo(/^button:Cancel$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await server.bookings.getBooking(code))?.status, { timeout: 30_000 }).toBe('cancelled');
+
+    expect(errors).toEqual([]);
+    expect(foreignHere).toEqual([]);
+    await phone.close();
+  });
+
+  it('says when a busy server can be tried again and retries once by itself; reconnects after a lost connection', async () => {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.getByRole('textbox', { name: 'Message' }).isVisible()).toBe(true);
+    const statusTexts: string[] = [];
+    await page.exposeFunction('__status', (text: string) => statusTexts.push(text));
+    await page.evaluate(() => {
+      const status = document.querySelector('.chat-status')!;
+      new MutationObserver(() => (window as unknown as { __status(t: string): void }).__status(status.textContent ?? '')).observe(status, { subtree: true, childList: true, characterData: true });
+    });
+
+    // The server's own 503 shape (docs/agent-api.md), answered once in place of the real server.
+    let streams = 0;
+    await page.route('**/runs/stream', async (route) => {
+      streams += 1;
+      if (streams === 1) {
+        return route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/json', 'retry-after': '1', 'retry-after-ms': '1000' },
+          body: JSON.stringify({ code: 'OVERLOADED', message: 'the agent is at capacity; retry after 1000 ms' }),
+        });
+      }
+      // The second message's first attempt: the connection drops before the server sees it.
+      if (streams === 3) return route.abort('connectionreset');
+      return route.fallback();
+    });
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('What services do you offer?');
+    await box.press('Enter');
+    await expect.poll(() => statusTexts.some((t) => /very busy.*Trying again in 1 second/.test(t))).toBe(true);
+    await expect.poll(() => page.locator('.bubble.assistant').count(), { timeout: 30_000 }).toBe(1);
+    expect(streams).toBe(2);
+
+    await expect.poll(() => page.getByRole('button', { name: 'Send' }).isEnabled()).toBe(true);
+    await box.fill('Do you have a Classic haircut free tomorrow?');
+    await box.press('Enter');
+    await expect.poll(() => statusTexts.some((t) => t.includes('Connection lost. Reconnecting'))).toBe(true);
+    await expect.poll(() => page.locator('.bubble.assistant').count(), { timeout: 30_000 }).toBe(2);
+    expect(streams).toBe(4);
+    // Sent again after the reconnect, and shown once.
+    expect(await page.locator('.bubble.user', { hasText: 'Do you have a Classic haircut free tomorrow?' }).count()).toBe(1);
+    const state = (await (await fetch(`${server.url}/threads/${await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.includes(':thread:'))?.[1])}/state`, { headers: { 'x-customer-id': await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith(':name'))?.[1] ?? '') } })).json()) as { values: { messages: Array<{ type: string }> } };
+    expect(state.values.messages.filter((m) => m.type === 'human')).toHaveLength(2);
+
+    expect(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_RESET/.test(e))).toEqual([]);
+    expect(foreign).toEqual([]);
+    await page.close();
+  });
 });
