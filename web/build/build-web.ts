@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
@@ -48,7 +48,30 @@ export async function buildWeb(): Promise<void> {
       outdir: OUT,
     }),
   ]);
-  for (const page of readdirSync(join(SRC, 'pages'))) copyFileSync(join(SRC, 'pages', page), join(OUT, page));
+  for (const [name, title] of Object.entries(PAGES)) writeFileSync(join(OUT, `${name}.html`), pageShell(name, title));
+}
+
+/** The pages and their titles until their script knows the business's name. */
+const PAGES = { chat: 'Chat', owner: "Owner's console", ops: 'Live view' } as const;
+
+/** A page: its own styles and script from this server, nothing else (an empty favicon saves a request). */
+function pageShell(name: string, title: string): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} — Concierge</title>
+    <link rel="icon" href="data:," />
+    <link rel="stylesheet" href="/web/${name}.css" />
+    <script src="/web/${name}.js" defer></script>
+  </head>
+  <body>
+    <main id="app"><p>Loading…</p></main>
+    <noscript>This page needs JavaScript.</noscript>
+  </body>
+</html>
+`;
 }
 
 function report(): boolean {

@@ -15,6 +15,11 @@ const booking = (code: string, time: string, durationMin: number): Booking => ({
   priceUsd: 10,
   status: 'confirmed',
   notes: null,
+  startAt: '',
+  endAt: '',
+  createdAt: '',
+  updatedAt: '',
+  cancelledAt: null,
 });
 
 describe('placeBookings', () => {

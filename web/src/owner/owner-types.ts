@@ -1,53 +1,16 @@
-/** The owner's API answers (docs/agent-api.md, "Owner's REST API"). */
-export interface Booking {
-  code: string;
-  customerId: string;
-  customerName: string | null;
-  serviceId: string;
-  service: string;
-  date: string;
-  time: string;
-  endTime: string;
-  durationMin: number;
-  priceUsd: number;
-  status: 'confirmed' | 'cancelled';
-  notes: string | null;
-}
+/**
+ * The owner's API answers (docs/agent-api.md, "Owner's REST API"), typed from the server's
+ * own definitions so the page and the server cannot drift apart. Type-only imports: nothing
+ * of the server ends up in the bundle.
+ */
+import type { Booking } from '../../../src/booking/booking-store.js';
+import type { Business as BusinessFile, Service } from '../../../src/booking/business.js';
+import type { ServiceDayCapacity } from '../../../src/booking/day-capacity.js';
+import type { Weekday } from '../../../src/booking/local-time.js';
 
-export interface Service {
-  id: string;
-  name: string;
-  description: string;
-  durationMin: number;
-  priceUsd: number;
-  capacity: number;
-}
+export type { Booking, Service, ServiceDayCapacity as ServiceCapacity, Weekday };
 
-export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
-
-export interface Business {
-  name: string;
-  timeZone: string;
-  today: string;
-  slotStepMin: number;
-  bookingHorizonDays: number;
-  openingHours: Record<Weekday, Array<{ open: string; close: string }>>;
-  closedDates: Array<{ date: string; reason?: string }>;
-  services: Service[];
-}
-
-export interface ServiceCapacity {
-  serviceId: string;
-  name: string;
-  capacity: number;
-  openMinutes: number;
-  capacityMinutes: number;
-  bookedMinutes: number;
-  leftMinutes: number;
-  bookings: number;
-  freeStarts: number;
-  nextFree: string | null;
-  closed: string | null;
-}
+/** `GET /v1/business`. */
+export type Business = Pick<BusinessFile, 'name' | 'timeZone' | 'slotStepMin' | 'bookingHorizonDays' | 'openingHours' | 'closedDates' | 'services'> & { today: string };
 
 export const WEEKDAYS: readonly Weekday[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
