@@ -74,6 +74,7 @@ export function ChatApp({ baseUrl, config, saved, headingLevel }: ChatAppProps) 
   const state = useSessionState(session);
   const api = useMemo(() => createJsonApi({ baseUrl, headers: () => ({}) }), [baseUrl]);
   const [unreachable, setUnreachable] = useState(false);
+  const [keyRefused, setKeyRefused] = useState(false);
   const [draft, setDraft] = useState('');
   const messageId = useId();
   const logRef = useRef<HTMLDivElement>(null);
@@ -110,6 +111,7 @@ export function ChatApp({ baseUrl, config, saved, headingLevel }: ChatAppProps) 
   useEffect(() => {
     if (state?.needsKey) {
       saved.set('apiKey', undefined);
+      setKeyRefused(true);
       setIdentity(undefined);
     }
   }, [state?.needsKey]);
@@ -139,9 +141,10 @@ export function ChatApp({ baseUrl, config, saved, headingLevel }: ChatAppProps) 
         <KeyForm
           label="Access key"
           intro="Enter the access key you were given to chat with us. It is kept in this browser."
-          problem={state?.notice?.kind === 'failed' ? failureInWords(state.notice.failure) : undefined}
+          problem={keyRefused ? failureInWords({ code: 'UNAUTHENTICATED', message: '' }) : undefined}
           onKey={(key) => {
             saved.set('apiKey', key);
+            setKeyRefused(false);
             setIdentity({ kind: 'key', key });
           }}
         />
