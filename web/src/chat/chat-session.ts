@@ -126,8 +126,9 @@ export class ChatSession {
         return;
       } catch (error) {
         if (this.#handleAuth(error)) return;
-        // Gone (another database, another customer): start afresh below.
-        if (isNetworkFailure(error)) throw error;
+        // Gone (another database, another customer): start afresh below. Anything else
+        // (the server away or failing) is not a reason to drop the conversation.
+        if (failureOf(error)?.status !== 404) throw error;
       }
     }
     await this.newConversation();

@@ -10,6 +10,8 @@ export function CapacityTable({ capacity }: { capacity: ServiceCapacity[] | unde
       <h2 id={headingId}>Capacity left today</h2>
       {!capacity ? (
         <p class="hint">Loading…</p>
+      ) : capacity.every((c) => c.closed) ? (
+        <p>Closed today{capacity[0]?.closed ? ` (${capacity[0].closed})` : ''}.</p>
       ) : (
         <table class="capacity">
           <thead>
