@@ -142,6 +142,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the customer chat at / in Chromium', () => {
     await expect.poll(() => page.getByRole('textbox', { name: 'Message' }).isVisible()).toBe(true);
     expect(await page.locator('.bubble').count()).toBe(0);
 
+    // Dev mode: the visitor picks the name they chat as (their customer id); each name has its own thread.
+    await page.getByRole('button', { name: 'Change name' }).click();
+    await page.getByRole('textbox', { name: 'Your name' }).fill('ada.l');
+    await page.getByRole('button', { name: 'Switch' }).click();
+    await expect.poll(() => page.locator('.name-form').textContent()).toContain('You are ada.l');
+    await say(page, 'What services do you offer?');
+    const threadId = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith(':thread:name:ada.l'))?.[1]);
+    const asAda = await fetch(`${server.url}/threads/${threadId}/state`, { headers: { 'x-customer-id': 'ada.l' } });
+    expect(asAda.status).toBe(200);
+    expect((await fetch(`${server.url}/threads/${threadId}/state`, { headers: { 'x-customer-id': 'someone-else' } })).status).toBe(404);
+
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
     await page.close();
@@ -210,6 +221,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the customer chat at / in Chromium', () => {
     const errors = collectErrors(page);
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.getByRole('textbox', { name: 'Message' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await expect.poll(() => page.locator('.bubble').count()).toBe(0);
     const statusTexts: string[] = [];
     await page.exposeFunction('__status', (text: string) => statusTexts.push(text));
     await page.evaluate(() => {
@@ -247,7 +260,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the customer chat at / in Chromium', () => {
     expect(streams).toBe(4);
     // Sent again after the reconnect, and shown once.
     expect(await page.locator('.bubble.user', { hasText: 'Do you have a Classic haircut free tomorrow?' }).count()).toBe(1);
-    const state = (await (await fetch(`${server.url}/threads/${await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.includes(':thread:'))?.[1])}/state`, { headers: { 'x-customer-id': await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith(':name'))?.[1] ?? '') } })).json()) as { values: { messages: Array<{ type: string }> } };
+    const { name, threadId } = await page.evaluate(() => {
+      const saved = Object.entries(localStorage);
+      const visitor = saved.find(([k]) => k.endsWith(':name'))?.[1] ?? '';
+      return { name: visitor, threadId: saved.find(([k]) => k.endsWith(`:thread:name:${visitor}`))?.[1] };
+    });
+    const state = (await (await fetch(`${server.url}/threads/${threadId}/state`, { headers: { 'x-customer-id': name } })).json()) as { values: { messages: Array<{ type: string }> } };
     expect(state.values.messages.filter((m) => m.type === 'human')).toHaveLength(2);
 
     expect(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_RESET/.test(e))).toEqual([]);

@@ -255,21 +255,38 @@ function NoticeText({ notice }: { notice: Notice }) {
   return null;
 }
 
+/** Dev mode: who the visitor is (their customer id), and a way to be someone else. */
 function NameForm({ name, onName }: { name: string; onName: (name: string) => void }) {
+  const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(name);
   const id = useId();
+  if (!editing) {
+    return (
+      <p class="name-form">
+        <span>
+          You are <strong>{name}</strong>
+        </span>
+        <button type="button" class="secondary" onClick={() => setEditing(true)}>
+          Change name
+        </button>
+      </p>
+    );
+  }
   return (
     <form
       class="name-form"
       onSubmit={(event) => {
         event.preventDefault();
-        if (value && value !== name && (event.currentTarget as HTMLFormElement).checkValidity()) onName(value);
+        if (!value || !(event.currentTarget as HTMLFormElement).checkValidity()) return;
+        setEditing(false);
+        if (value !== name) onName(value);
       }}
     >
       <label for={id}>Your name</label>
-      <input id={id} value={value} pattern={NAME_PATTERN} required title="Letters, digits and . _ : @ - (no spaces)" size={12} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
-      <button type="submit" class="secondary">
-        Switch
+      <input id={id} value={value} pattern={NAME_PATTERN} required title="Letters, digits and . _ : @ - (no spaces)" size={12} autoFocus onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+      <button type="submit">Switch</button>
+      <button type="button" class="secondary" onClick={() => setEditing(false)}>
+        Keep
       </button>
     </form>
   );
