@@ -2,11 +2,11 @@ import { checkSlot, freeSlots, horizonEnd, nearestSlots, requireDate, requireTim
 import { BookingError, isBookingError, type AlternativeSlot } from './booking-error.js';
 import type { Booking, BookingStatus, BookingStore, CreateResult } from './booking-store.js';
 import type { Business, Service } from './business.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { normalizeConfirmationCode } from './confirmation-code.js';
 import { serviceDayCapacity, type ServiceDayCapacity } from './day-capacity.js';
 import { matchService } from './find-service.js';
-import { addDays, datesBetween, daysBetween, localToInstant, todayIn } from './local-time.js';
+import { addDays, datesBetween, daysBetween, localToInstant, todayIn } from '../shared/local-time.js';
 
 export interface BookingServiceOptions {
   store: BookingStore;
@@ -99,9 +99,13 @@ export class BookingService {
     this.#maxRangeDays = options.maxRangeDays ?? 31;
   }
 
+  #now(): Date {
+    return new Date(this.#clock.now());
+  }
+
   /** Today's date in the business's time zone. */
   today(): string {
-    return todayIn(this.business.timeZone, this.#clock.now());
+    return todayIn(this.business.timeZone, this.#now());
   }
 
   listServices(): Service[] {
@@ -131,7 +135,7 @@ export class BookingService {
 
   async availability(query: AvailabilityQuery): Promise<Availability> {
     const service = this.requireService(query.service);
-    const now = this.#clock.now();
+    const now = this.#now();
     const today = todayIn(this.business.timeZone, now);
     const lastDate = horizonEnd(this.business, now);
     let from = requireDate(query.from, 'from');
@@ -165,7 +169,7 @@ export class BookingService {
     const notes = requireText(request.notes, 'notes', false);
     const idempotencyKey = requireText(request.idempotencyKey, 'idempotencyKey', false);
     const service = this.requireService(request.service);
-    const now = this.#clock.now();
+    const now = this.#now();
     const slot = await this.#checkOrSuggest(service, service.durationMin, request.date, request.time, now);
     try {
       return await this.#store.createBooking({
@@ -191,7 +195,7 @@ export class BookingService {
 
   async cancel(request: { customerId: string; code: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
-    const now = this.#clock.now();
+    const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);
     if (booking.status === 'cancelled') throw new BookingError('ALREADY_CANCELLED', `Booking ${booking.code} is already cancelled.`);
     if (Date.parse(booking.startAt) <= now.getTime()) throw new BookingError('IN_THE_PAST', `Booking ${booking.code} has already started or passed.`);
@@ -200,7 +204,7 @@ export class BookingService {
 
   async reschedule(request: { customerId: string; code: string; date: string; time: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
-    const now = this.#clock.now();
+    const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);
     if (booking.status === 'cancelled') throw new BookingError('ALREADY_CANCELLED', `Booking ${booking.code} is cancelled; book a new appointment instead.`);
     if (Date.parse(booking.startAt) <= now.getTime()) throw new BookingError('IN_THE_PAST', `Booking ${booking.code} has already started or passed.`);
@@ -233,7 +237,7 @@ export class BookingService {
   /** How much room each service has left on a date (default today), for the owner. */
   async capacityOn(date: string = this.today()): Promise<ServiceDayCapacity[]> {
     const day = requireDate(date, 'date');
-    const now = this.#clock.now();
+    const now = this.#now();
     const bookings = await this.listAll({ from: day, to: day, status: 'confirmed' });
     const out: ServiceDayCapacity[] = [];
     for (const service of this.business.services) {
@@ -260,7 +264,7 @@ export class BookingService {
     return this.#store.listBookings({
       customerId: id,
       ...(options.includeCancelled ? {} : { status: 'confirmed' as const }),
-      ...(options.includePast ? {} : { from: this.#clock.now() }),
+      ...(options.includePast ? {} : { from: this.#now() }),
     });
   }
 

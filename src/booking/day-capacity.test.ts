@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Booking } from './booking-store.js';
 import { serviceDayCapacity } from './day-capacity.js';
 import { DEMO_BUSINESS } from './demo-business.js';
-import { parseTime } from './local-time.js';
+import { parseTime } from '../shared/local-time.js';
 
 const service = DEMO_BUSINESS.services.find((s) => s.capacity > 1)!;
 const booking = (date: string, durationMin: number, status: Booking['status'] = 'confirmed'): Booking =>

@@ -1,7 +1,7 @@
 import { closedReason, type Slot } from './availability.js';
 import type { Booking } from './booking-store.js';
 import type { Business, Service } from './business.js';
-import { parseTime, weekdayOf } from './local-time.js';
+import { parseTime, weekdayOf } from '../shared/local-time.js';
 
 /** How full one service is on one day: what the owner's console shows as "capacity left". */
 export interface ServiceDayCapacity {

@@ -2,9 +2,9 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AgentGraph } from '../agent/graph.js';
 import type { BookingService } from '../booking/booking-service.js';
 import { ConciergeError } from '../shared/errors.js';
-import { AuthError, type Authenticator, type Principal } from './auth.js';
+import type { Authenticator, Principal } from './auth.js';
 import { registerCors } from './cors.js';
-import { installErrorHandling } from './http-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
@@ -39,10 +39,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Runs can last minutes under load; the run timeout, not the socket, decides.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
-    // Our own 503 below keeps the {code, message} shape.
+    // Our own 503 below keeps the {code, message} shape, and so do the errors raised before
+    // routing (frameworkErrors) or in the HTTP parser (clientErrorHandler).
     return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   installErrorHandling(app);
+  // Bodies are JSON only: fastify would otherwise parse text/plain into a string that then
+  // fails validation with a misleading 400, where 415 says what is wrong.
+  app.removeContentTypeParser('text/plain');
   // Before the auth hook, so that refusals (401, 403) carry the CORS headers and a widget can read them.
   if (deps.corsOrigin) registerCors(app, deps.corsOrigin);
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
@@ -51,21 +57,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (deps.ops.isShuttingDown()) {
-      void reply.header('retry-after', '5');
-      throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { status: 503 });
+      throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
     const path = request.routeOptions.url ?? request.url;
     // OPTIONS is only ever a CORS preflight, which carries no key by design.
     if (PUBLIC_ROUTES.has(path) || request.method === 'OPTIONS') return;
     const principal = deps.authenticator.authenticate(request.headers);
-    if (ADMIN_ROUTES.has(path) && !principal.admin) throw new AuthError('FORBIDDEN', 'this route needs an admin key');
+    if (ADMIN_ROUTES.has(path) && !principal.admin) throw new ConciergeError('FORBIDDEN', 'this route needs an admin key');
     principals.set(request, principal);
   });
   const principalOf = (request: FastifyRequest): Principal => {
     const principal = principals.get(request);
-    if (!principal) throw new AuthError('UNAUTHENTICATED', 'missing x-api-key header');
+    if (!principal) throw new ConciergeError('UNAUTHENTICATED', 'missing x-api-key header');
     return principal;
   };
 

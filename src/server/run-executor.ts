@@ -3,10 +3,10 @@ import type { AgentGraph } from '../agent/graph.js';
 import type { MultitaskStrategy, ThreadLocks } from '../agent/thread-lock.js';
 import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
-import type { ConciergeError } from '../shared/errors.js';
+import { isConciergeError, type ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
 import type { FinishedMessage } from './message-stats.js';
-import { AgentError, classifyRunError, RunInterruptedError, runErrorRecord } from './run-errors.js';
+import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
 /** Stream modes a client may ask for, as the LangGraph API names them. */
@@ -129,7 +129,7 @@ export class RunExecutor {
 
   /** Stop every run in progress (the shutdown grace is over); each is recorded as interrupted. */
   async abortAll(): Promise<void> {
-    for (const running of this.#running.values()) running.abort(new RunInterruptedError());
+    for (const running of this.#running.values()) running.abort(runInterrupted());
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
@@ -176,22 +176,22 @@ export class RunExecutor {
         return toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
       });
     } catch (caught) {
-      error = controller.signal.reason instanceof RunInterruptedError ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
+      error = isConciergeError(controller.signal.reason, 'RUN_INTERRUPTED') ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
       values = await this.#stateValues(threadId);
     } finally {
       clearTimeout(timer);
     }
 
     const usage = withCost(context.usage);
-    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error instanceof RunInterruptedError ? 'interrupted' : 'error';
-    const recordedError = error ? runErrorRecord(error) : null;
+    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error.code === 'RUN_INTERRUPTED' ? 'interrupted' : 'error';
+    const recordedError = error ? error.toRecord() : null;
     let threadUsage = usage;
     try {
       threadUsage = (await registry.finishRun(run.run_id, { status, usage, ...(recordedError ? { error: recordedError } : {}) })).usage;
     } catch (failure) {
       // The answer still goes out; the run stays `running` in the registry and is marked
       // interrupted at the next start.
-      error ??= new AgentError('the run finished but could not be recorded', failure);
+      error ??= agentError('the run finished but could not be recorded', failure);
     }
     // Housekeeping and counting must never fail a run that has been answered and recorded.
     try {
@@ -208,7 +208,7 @@ export class RunExecutor {
     };
     if (input.stream) {
       // When to try again travels with the event: the stream's headers went out long ago.
-      if (error) input.stream.send('error', { error: error.code, message: error.message, ...(recordedError?.retryAfterMs === undefined ? {} : { retry_after_ms: Math.round(recordedError.retryAfterMs) }) });
+      if (error) input.stream.send('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
       else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
     }
     return outcome;

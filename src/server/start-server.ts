@@ -10,10 +10,8 @@ import { buildSystemPrompt } from '../agent/system-prompt.js';
 import { createSqliteCheckpointPruner } from '../agent/checkpoint-pruning.js';
 import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
-import { createAdmission } from '../llm/admission.js';
-import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
-import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
-import { createMeteredFetch } from '../llm/metered-fetch.js';
+import type { AdmissionSettings } from '../llm/admission-settings.js';
+import { createLlmClient } from '../llm/llm-client.js';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
@@ -87,30 +85,22 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const pruner = settings.db === ':memory:' ? undefined : createSqliteCheckpointPruner(settings.db, 2);
     if (pruner) closers.push(async () => pruner.close());
 
-    const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
-    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(), provider, log });
-    closers.push(() => admission.close());
-    const admissionOn = admissionSettings.admission === 'on';
-    // Admission on: the gate owns retries, so LangChain's are off. Admission off: the seed's
-    // architecture, LangChain's default retries; under a time scale they run on the scaled
-    // clock (a faithful port), so the comparison with admission on is not distorted.
-    const scaledOff = !admissionOn && settings.timeScale !== 1;
-    const llmAttemptMs = llmAttemptTimeoutMs(admissionSettings);
+    // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
-    const model = createChatModel({
-      model: settings.model,
-      baseURL: provider.baseURL,
-      apiKey: provider.apiKey,
-      maxCompletionTokens: admissionSettings.maxCompletionTokens,
-      temperature: settings.temperature,
-      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale, attemptTimeoutMs: llmAttemptMs }) : admission.fetch,
-      maxRetries: admissionOn || scaledOff ? 0 : undefined,
-      // When retries happen below the SDK (the gate, or the scaled port), the SDK's timeout
-      // would also cut queueing and backoff; the layer below times each attempt instead.
-      timeoutMs: admissionOn || scaledOff ? runTimeoutMs : llmAttemptMs,
-    });
+    const llm = createLlmClient(
+      {
+        model: settings.model,
+        baseURL: baseURL ?? 'https://api.openai.com/v1',
+        apiKey: settings.openaiApiKey ?? 'sim-key',
+        temperature: settings.temperature,
+        runTimeoutMs,
+      },
+      admissionSettings,
+      { log },
+    );
+    closers.push(() => llm.close());
     const graph = createAgentGraph({
-      model,
+      model: createChatModel(llm.chatModel),
       tools: createBookingTools(bookings),
       checkpointer,
       systemPrompt: () => buildSystemPrompt(bookings.business, now()),
@@ -124,9 +114,9 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       locks,
       model: settings.model,
       runTimeoutMs,
-      messageDeadlineMs: messageDeadlineMs(admissionSettings),
+      messageDeadlineMs: llm.messageDeadlineMs,
       recursionLimit: settings.recursionLimit,
-      preflight: admission.preflight,
+      preflight: llm.preflight,
       ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
       onFinished: (message) => messages.record(message),
     });
@@ -154,7 +144,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
           messages: messages.snapshot(),
           threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
-          admission: admission.stats(),
+          admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),

@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BookingError } from '../../booking/booking-error.js';
 import type { BookingService } from '../../booking/booking-service.js';
-import { AuthError, type Principal } from '../auth.js';
-import { validationErrorFrom } from '../http-errors.js';
+import type { Principal } from '../auth.js';
+import { ConciergeError } from '../../shared/errors.js';
+import { parseRequest } from '../http-errors.js';
 
 const availabilityQuery = z.object({
-  service: z.string({ error: 'is required' }).min(1, 'is required'),
+  service: z.string().min(1, 'must not be empty'),
   from: z.string({ error: 'is required (YYYY-MM-DD)' }),
   to: z.string().optional(),
   time: z.string().optional(),
@@ -35,15 +36,13 @@ const capacityQuery = z.object({ date: z.string().optional() });
 export function registerOwnerRoutes(app: FastifyInstance, deps: { bookings: BookingService; principalOf: (request: FastifyRequest) => Principal }): void {
   const { bookings } = deps;
   const requireAdmin = (request: FastifyRequest, what: string) => {
-    if (!deps.principalOf(request).admin) throw new AuthError('FORBIDDEN', `${what} needs an admin key`);
+    if (!deps.principalOf(request).admin) throw new ConciergeError('FORBIDDEN', `${what} needs an admin key`);
   };
 
   app.get('/v1/services', async () => ({ business: { name: bookings.business.name, timeZone: bookings.business.timeZone }, services: bookings.listServices() }));
 
   app.get('/v1/availability', async (request) => {
-    const parsed = availabilityQuery.safeParse(request.query);
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    const q = parsed.data;
+    const q = parseRequest(availabilityQuery, request.query);
     const result = await bookings.availability({ service: q.service, from: q.from, ...(q.to ? { to: q.to } : {}), ...(q.time ? { time: q.time } : {}) });
     return { service: result.service, from: result.from, to: result.to, slots: result.slots, ...(result.requested ? { requested: result.requested } : {}) };
   });
@@ -65,9 +64,7 @@ export function registerOwnerRoutes(app: FastifyInstance, deps: { bookings: Book
 
   app.get('/v1/bookings', async (request) => {
     requireAdmin(request, 'listing all bookings');
-    const parsed = bookingsQuery.safeParse(request.query);
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    const q = parsed.data;
+    const q = parseRequest(bookingsQuery, request.query);
     const list = await bookings.listAll({
       ...(q.from ? { from: q.from } : {}),
       ...(q.to ? { to: q.to } : {}),
@@ -92,16 +89,13 @@ export function registerOwnerRoutes(app: FastifyInstance, deps: { bookings: Book
 
   app.post<{ Params: { code: string } }>('/v1/bookings/:code/reschedule', async (request) => {
     requireAdmin(request, 'moving a booking');
-    const parsed = moveBody.safeParse(request.body ?? {});
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    return { booking: await bookings.rescheduleAsOwner({ code: request.params.code, date: parsed.data.date, time: parsed.data.time }) };
+    const move = parseRequest(moveBody, request.body ?? {});
+    return { booking: await bookings.rescheduleAsOwner({ code: request.params.code, date: move.date, time: move.time }) };
   });
 
   app.get('/v1/capacity', async (request) => {
     requireAdmin(request, 'capacity');
-    const parsed = capacityQuery.safeParse(request.query);
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    const date = parsed.data.date || bookings.today();
+    const date = parseRequest(capacityQuery, request.query).date || bookings.today();
     return { date, services: await bookings.capacityOn(date) };
   });
 }

@@ -29,12 +29,6 @@ export interface WebRouteDeps {
  */
 const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
-export class WebAssetsMissingError extends ConciergeError {
-  constructor(dir: string) {
-    super('WEB_NOT_BUILT', `the web pages are not built (nothing in ${dir}); run npm run build`, { status: 503 });
-  }
-}
-
 /** The customer chat (`/`), the owner's console (`/owner`), the live view (`/ops`) and the embeddable widget. */
 export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): void {
   const dir = deps.assetsDir ?? WEB_ASSETS_DIR;
@@ -51,7 +45,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps): voi
     // A checkout where only tsc ran: say what to do instead of a bare 404.
     for (const path of [...Object.keys(PAGES), '/widget.js', '/web/*']) {
       app.get(path, async () => {
-        throw new WebAssetsMissingError(dir);
+        throw new ConciergeError('WEB_NOT_BUILT', `the web pages are not built (nothing in ${dir}); run npm run build`);
       });
     }
     return;

@@ -6,7 +6,7 @@
 import type { Booking } from '../../../src/booking/booking-store.js';
 import type { Business as BusinessFile, Service } from '../../../src/booking/business.js';
 import type { ServiceDayCapacity } from '../../../src/booking/day-capacity.js';
-import type { Weekday } from '../../../src/booking/local-time.js';
+import type { Weekday } from '../../../src/shared/local-time.js';
 
 export type { Booking, Service, ServiceDayCapacity as ServiceCapacity, Weekday };
 
