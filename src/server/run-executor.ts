@@ -5,6 +5,7 @@ import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
 import { isConciergeError, type ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
+import type { FinishedMessage } from './message-stats.js';
 import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
@@ -26,6 +27,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => void;
+  /** Told of every finished run: its status, real duration from the request, and cost (the live view). */
+  onFinished?: (message: FinishedMessage) => void;
 }
 
 export interface RunInput {
@@ -66,8 +69,9 @@ export class RunExecutor {
   /** Take the thread's lock and start the run; resolves once it has started. */
   async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
+    const receivedAt = performance.now();
     this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
-    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input);
+    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input, receivedAt);
     const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
     let run: RunRecord;
     try {
@@ -82,7 +86,7 @@ export class RunExecutor {
       throw error;
     }
     const controller = new AbortController();
-    const done = this.#execute(run, input, controller).finally(() => {
+    const done = this.#execute(run, input, controller, receivedAt).finally(() => {
       release();
       this.#running.delete(run.run_id);
     });
@@ -94,7 +98,7 @@ export class RunExecutor {
    * A background run behind another on its thread: recorded as pending and answered at once;
    * it takes the thread's lock when its turn comes.
    */
-  async #startQueued(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
+  async #startQueued(input: RunInput, receivedAt: number): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
     const run = await registry.createRun({
       threadId: input.thread.thread_id,
@@ -108,7 +112,7 @@ export class RunExecutor {
       const release = await locks.acquire(input.thread.thread_id, 'enqueue');
       try {
         await registry.markRunning(run.run_id, run.thread_id);
-        return await this.#execute({ ...run, status: 'running' }, input, controller);
+        return await this.#execute({ ...run, status: 'running' }, input, controller, receivedAt);
       } finally {
         release();
       }
@@ -138,7 +142,7 @@ export class RunExecutor {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
-  async #execute(run: RunRecord, input: RunInput, controller: AbortController): Promise<RunOutcome> {
+  async #execute(run: RunRecord, input: RunInput, controller: AbortController, receivedAt: number): Promise<RunOutcome> {
     const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
     const threadId = input.thread.thread_id;
     input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
@@ -189,11 +193,13 @@ export class RunExecutor {
       // interrupted at the next start.
       error ??= agentError('the run finished but could not be recorded', failure);
     }
+    // Housekeeping and counting must never fail a run that has been answered and recorded.
     try {
       this.#options.afterRun?.(threadId);
-    } catch {
-      // Housekeeping must never fail a run that has been answered and recorded.
-    }
+    } catch {}
+    try {
+      this.#options.onFinished?.({ status, durationMs: performance.now() - receivedAt, costUsd: usage.costUsd });
+    } catch {}
     const outcome: RunOutcome = {
       run: { ...run, status, usage, error: recordedError },
       values,
@@ -201,7 +207,8 @@ export class RunExecutor {
       error,
     };
     if (input.stream) {
-      if (error) input.stream.send('error', { error: error.code, message: error.message });
+      // When to try again travels with the event: the stream's headers went out long ago.
+      if (error) input.stream.send('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
       else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
     }
     return outcome;

@@ -16,6 +16,7 @@ import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { MessageStats } from './message-stats.js';
 import { RunExecutor } from './run-executor.js';
 import { openSqliteThreadRegistry } from './thread-registry.js';
 
@@ -106,6 +107,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       historyMessages: settings.historyMessages,
     });
     const locks = new ThreadLocks();
+    const messages = new MessageStats();
     const executor = new RunExecutor({
       graph,
       registry,
@@ -116,6 +118,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
       ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
+      onFinished: (message) => messages.record(message),
     });
 
     const lag = new EventLoopLag();
@@ -130,6 +133,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       authenticator,
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
+      ...(settings.corsOrigin ? { corsOrigin: settings.corsOrigin } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
@@ -137,13 +141,17 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         stats: () => ({
           ...counters,
           runsInProgress: executor.inFlight,
+          messages: messages.snapshot(),
           threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
           admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),
-        resetStats: () => lag.reset(),
+        resetStats: () => {
+          lag.reset();
+          messages.reset();
+        },
       },
     });
     await app.listen({ host: settings.host, port: settings.port });
