@@ -10,6 +10,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY tsconfig.json ./
 COPY src ./src
+# The pages: bundled by esbuild into dist/web.
+COPY web ./web
 RUN npm run build
 
 # 2. Production dependencies only (no TypeScript, no test tools), with the native SQLite module built.

@@ -3,10 +3,12 @@ import type { AgentGraph } from '../agent/graph.js';
 import type { BookingService } from '../booking/booking-service.js';
 import { ConciergeError } from '../shared/errors.js';
 import type { Authenticator, Principal } from './auth.js';
+import { registerCors } from './cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
+import { registerWebRoutes, WEB_PUBLIC_PATHS } from './routes/web-routes.js';
 import type { RunExecutor } from './run-executor.js';
 import type { RunStore } from '../store/run-store.js';
 
@@ -21,11 +23,15 @@ export interface AppDeps {
   maxMessageChars: number;
   /** Sent as `x-concierge-replica` on every answer: which replica served it (behind a balancer). */
   replicaId?: string;
+  /** Origins whose pages may call the agent API (the chat widget); none when absent. */
+  corsOrigin?: '*' | readonly string[] | undefined;
+  /** Where the built pages are (default: the package's dist/web). */
+  webAssetsDir?: string;
   logLevel?: string;
 }
 
-/** Routes that answer without a key: probes, and the public catalogue. */
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability']);
+/** Routes that answer without a key: probes, the public catalogue, and the pages. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability', '/v1/business', ...WEB_PUBLIC_PATHS]);
 const ADMIN_ROUTES = new Set(['/stats', '/stats/reset']);
 const PROBES = new Set(['/healthz', '/readyz']);
 
@@ -46,6 +52,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Bodies are JSON only: fastify would otherwise parse text/plain into a string that then
   // fails validation with a misleading 400, where 415 says what is wrong.
   app.removeContentTypeParser('text/plain');
+  // Before the auth hook, so that refusals (401, 403) carry the CORS headers and a widget can read them.
+  if (deps.corsOrigin) registerCors(app, deps.corsOrigin);
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
   app.addHook('onSend', async (_request, reply) => {
     if (deps.ops.isShuttingDown()) void reply.header('connection', 'close');
@@ -60,7 +68,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.ops.isShuttingDown() && !PROBES.has(path)) {
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
-    if (PUBLIC_ROUTES.has(path)) return;
+    // OPTIONS is only ever a CORS preflight, which carries no key by design.
+    if (PUBLIC_ROUTES.has(path) || request.method === 'OPTIONS') return;
     const principal = deps.authenticator.authenticate(request.headers);
     if (ADMIN_ROUTES.has(path) && !principal.admin) throw new ConciergeError('FORBIDDEN', 'this route needs an admin key');
     principals.set(request, principal);
@@ -74,5 +83,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAgentRoutes(app, { graph: deps.graph, store: deps.store, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
   registerOwnerRoutes(app, { bookings: deps.bookings, principalOf });
   registerOpsRoutes(app, deps.ops);
+  registerWebRoutes(app, {
+    ...(deps.webAssetsDir ? { assetsDir: deps.webAssetsDir } : {}),
+    clientConfig: { devMode: deps.authenticator.devMode, businessName: deps.bookings.business.name, maxMessageChars: deps.maxMessageChars },
+  });
   return app;
 }

@@ -18,6 +18,7 @@ import {
   type ThreadRecord,
 } from '../store/run-store.js';
 import { agentError, runInterrupted } from './run-errors.js';
+import type { FinishedMessage } from './message-stats.js';
 import { runGraph, stateValues, type StreamMode } from './run-execution.js';
 
 export { STREAM_MODES, type StreamMode } from './run-execution.js';
@@ -42,6 +43,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => unknown;
+  /** Told of every run finished here: its status, real duration from the request, and cost (the live view). */
+  onFinished?: (message: FinishedMessage) => void;
   /**
    * How often queued runs are looked for besides wake-ups (default 2 s with a Redis bus, 500 ms
    * without), and how often a follower without Redis asks the database (default 500 ms).
@@ -178,6 +181,7 @@ export class RunExecutor {
     const { store, replicaId, leaseMs } = this.#options;
     const customerId = request.thread.customer_id;
     this.#options.preflight?.(customerId, Date.now() + this.#options.messageDeadlineMs);
+    const receivedAt = Date.now();
     const payload: RunPayload = { messages: request.messages, streamModes: request.streamModes };
     const sentAt = performance.now();
     const created = await store.createRun({
@@ -193,7 +197,7 @@ export class RunExecutor {
     });
     if (created.started) {
       this.#counters.started += 1;
-      this.#execute({ run: created.run, customerId, payload }, sentAt);
+      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt);
     } else {
       this.#wakeClaimers();
       const signal = request.signal;
@@ -360,7 +364,8 @@ export class RunExecutor {
     local.controller.abort(new ConciergeError('RUN_CANCELLED', 'the run was cancelled'));
   }
 
-  #execute(claimed: ClaimedRun, leaseSentAt: number): void {
+  /** `receivedAt`: epoch ms of the request (a claimed run: its creation, on whichever replica). */
+  #execute(claimed: ClaimedRun, leaseSentAt: number, receivedAt = Date.parse(claimed.run.created_at)): void {
     const { run, customerId, payload } = claimed;
     const { store, relay, replicaId } = this.#options;
     this.#leases.add(run.run_id, leaseSentAt);
@@ -413,11 +418,17 @@ export class RunExecutor {
       }
       const usage = { run: result.usage, thread: thread?.usage };
       if (payload.streamModes.length > 0) {
-        if (error) emit('error', { error: error.code, message: error.message });
+        // When to try again travels with the event: the stream's headers went out long ago.
+        if (error) emit('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
         else if (payload.streamModes.includes('values')) emit('values', { ...result.values, usage });
       }
       const end: RunEnd = { status, error: recorded, finalValues: !error && payload.streamModes.includes('values') };
       emit(END_EVENT, end);
+      try {
+        this.#options.onFinished?.({ status: status as FinishedMessage['status'], durationMs: Math.max(0, Date.now() - receivedAt), costUsd: result.usage.costUsd });
+      } catch {
+        // Counting must never fail a run that has been answered and recorded.
+      }
       return error ?? { values: result.values, usage };
     })();
     const local: LocalRun = { run, controller, done };

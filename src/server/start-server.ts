@@ -16,6 +16,7 @@ import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { MessageStats } from './message-stats.js';
 import { runInterrupted } from './run-errors.js';
 import { RunExecutor } from './run-executor.js';
 import { openState } from '../store/open-state.js';
@@ -120,6 +121,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       systemPrompt: () => buildSystemPrompt(bookings.business, now()),
       historyMessages: settings.historyMessages,
     });
+    const messages = new MessageStats();
     const executor = new RunExecutor({
       graph,
       store: state.runs,
@@ -135,6 +137,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
       ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),
+      onFinished: (message) => messages.record(message),
     });
     closers.push(() => executor.close());
     // A replica whose lease on a run may have expired writes nothing more to its thread.
@@ -158,6 +161,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       authenticator,
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
+      ...(settings.corsOrigin ? { corsOrigin: settings.corsOrigin } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
@@ -171,12 +175,16 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
           runsInProgress: executor.inFlight,
           cluster: executor.stats(),
           cpu: process.cpuUsage(),
+          messages: messages.snapshot(),
           eventLoopLag: lag.snapshot(),
           admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),
-        resetStats: () => lag.reset(),
+        resetStats: () => {
+          lag.reset();
+          messages.reset();
+        },
       },
     });
     await app.listen({ host: settings.host, port: settings.port });

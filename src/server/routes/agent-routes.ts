@@ -199,7 +199,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
           // streamed other modes) comes from the record and the stored state.
           const end = event.data;
           if (!sawMetadata) writer.send('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
-          if (end.error && !sawError) writer.send('error', { error: end.error.code, message: end.error.message });
+          if (end.error && !sawError) writer.send('error', { error: end.error.code, message: end.error.message, ...(end.error.retryAfterMs === undefined ? {} : { retry_after_ms: end.error.retryAfterMs }) });
           else if (!end.error && !end.finalValues && modes.includes('values')) {
             const answer = await executor.answer(run.thread_id, run.run_id);
             writer.send('values', { ...answer.values, usage: answer.usage });
