@@ -9,6 +9,7 @@ import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.j
 import { deleteKeysWithPrefix } from '../cluster/redis-client.js';
 import { startChild, type ManagedChild } from '../loadtest/local-stack.js';
 import { dropSchema } from '../store/postgres-pool.js';
+import hdr from 'hdr-histogram-js';
 import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
 
 export interface ScaleBenchOptions {
@@ -21,6 +22,8 @@ export interface ScaleBenchOptions {
   concurrency: number;
   /** Messages sent one at a time per single-replica configuration (added latency). */
   sequential: number;
+  /** Slices each configuration's messages are sent in, the configurations taking turns. */
+  rounds: number;
   replicas: number;
   progress: (line: string) => void;
 }
@@ -87,18 +90,22 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
       schemas.push(schema);
       return schema;
     };
-    const postgresArgs = (schema: string) => [
+    const postgresArgs = (schema: string, redis: boolean) => [
       '--database-url',
       options.databaseUrl,
       '--database-schema',
       schema,
-      ...(options.redisUrl ? ['--redis-url', options.redisUrl, '--redis-prefix', `${prefix}-${schema}`] : []),
+      ...(redis && options.redisUrl ? ['--redis-url', options.redisUrl, '--redis-prefix', `${prefix}-${schema}`] : []),
     ];
+    // Postgres alone against SQLite (what the database costs), then, with Redis, one replica
+    // against several (what coordination costs as replicas are added).
+    const redis = options.redisUrl !== undefined;
     const plan: Array<{ label: string; replicas: number; start: () => Promise<Target> }> = [
       { label: 'SQLite x1', replicas: 1, start: () => single('sqlite-1', ['--db', join(dir, 'scale.db')]) },
-      { label: 'Postgres x1', replicas: 1, start: () => single('postgres-1', postgresArgs(shared())) },
+      { label: 'Postgres x1', replicas: 1, start: () => single('postgres-1', postgresArgs(shared(), false)) },
+      ...(redis ? [{ label: 'Postgres+Redis x1', replicas: 1, start: () => single('postgres-redis-1', postgresArgs(shared(), true)) }] : []),
       {
-        label: `Postgres x${options.replicas}`,
+        label: `Postgres${redis ? '+Redis' : ''} x${options.replicas}`,
         replicas: options.replicas,
         start: async () => {
           const schema = shared();
@@ -114,14 +121,25 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
         },
       },
     ];
-    for (const step of plan) {
-      options.progress(`${step.label}: starting`);
-      const target = await step.start();
-      try {
-        configurations.push(await measure(step.label, step.replicas, target, options, dispatcher));
-      } finally {
-        await target.stop();
+    // Every configuration runs at once, and the load goes to each in turn, a slice at a time:
+    // a shared machine's drift then weighs on all of them alike, and the ratios hold.
+    const targets: Array<{ step: (typeof plan)[number]; target: Target }> = [];
+    try {
+      for (const step of plan) {
+        options.progress(`${step.label}: starting`);
+        targets.push({ step, target: await step.start() });
       }
+      const drivers = await Promise.all(targets.map(({ step, target }) => prepare(step.label, step.replicas, target, options, dispatcher)));
+      const rounds = Math.max(1, options.rounds);
+      for (let round = 1; round <= rounds; round += 1) {
+        for (const driver of drivers) {
+          options.progress(`round ${round}/${rounds}: ${driver.label}`);
+          await driver.round(round, rounds);
+        }
+      }
+      configurations.push(...drivers.map((d) => d.figures()));
+    } finally {
+      for (const { target } of targets) await target.stop();
     }
     return { configurations, loadAverage: loadavg() };
   } finally {
@@ -133,7 +151,15 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
   }
 }
 
-async function measure(label: string, replicas: number, target: Target, options: ScaleBenchOptions, dispatcher: Agent): Promise<ScaleFigures> {
+interface Driver {
+  label: string;
+  /** Send this round's slice: one at a time first (single replicas), then `concurrency` in flight. */
+  round(round: number, rounds: number): Promise<void>;
+  figures(): ScaleFigures;
+}
+
+/** Threads made and the configuration warmed up; then its share of each round, measured. */
+async function prepare(label: string, replicas: number, target: Target, options: ScaleBenchOptions, dispatcher: Agent): Promise<Driver> {
   const post = async (path: string, body: unknown, customer: string) => {
     const response = await undiciFetch(`${target.url}${path}`, {
       method: 'POST',
@@ -151,10 +177,11 @@ async function measure(label: string, replicas: number, target: Target, options:
         return { cpuMs: (stats.cpu.user + stats.cpu.system) / 1000, runsFinished: stats.cluster.runs.finished };
       }),
     );
-  // One thread per message, made before the clock starts; customers spread like users.
+  // One thread per message, made before any clock starts; customers spread like users.
   // Every replica warms up as much (its JIT, its pools), or more replicas would look costlier.
   const warm = 150 * replicas;
-  const needed = warm + options.messages + (replicas === 1 ? options.sequential : 0);
+  const sequentialTotal = replicas === 1 ? options.sequential : 0;
+  const needed = warm + options.messages + sequentialTotal;
   const threads: Array<{ id: string; customer: string }> = [];
   options.progress(`${label}: ${needed} threads`);
   await closedLoop(needed, 16, async () => {
@@ -168,26 +195,63 @@ async function measure(label: string, replicas: number, target: Target, options:
   };
   options.progress(`${label}: warming up (${warm} messages)`);
   await closedLoop(warm, options.concurrency, message, () => {});
-  let sequential: ClosedLoopResult | undefined;
-  if (replicas === 1) {
-    options.progress(`${label}: ${options.sequential} messages one at a time`);
-    sequential = await closedLoop(options.sequential, 1, message, () => {});
-  }
-  options.progress(`${label}: ${options.messages} messages, ${options.concurrency} in flight`);
-  const before = await counters();
-  const throughput = await closedLoop(options.messages, options.concurrency, message, (done) => options.progress(`  ${label}: ${done}/${options.messages}`));
-  const after = await counters();
-  const perReplica = target.replicas.map((r, i) => ({ id: r.id, cpuMs: after[i]!.cpuMs - before[i]!.cpuMs, runsFinished: after[i]!.runsFinished - before[i]!.runsFinished }));
-  const cpuMs = perReplica.reduce((sum, r) => sum + r.cpuMs, 0);
+
+  const throughput = new LatencyTally();
+  const sequential = new LatencyTally();
+  let seconds = 0;
+  const cpu = target.replicas.map((r) => ({ id: r.id, cpuMs: 0, runsFinished: 0 }));
+  const slice = (total: number, round: number, rounds: number) => Math.floor((total * round) / rounds) - Math.floor((total * (round - 1)) / rounds);
   return {
     label,
-    replicas,
-    throughput,
-    cpuMsPerMessage: cpuMs / options.messages,
-    coresBusy: cpuMs / 1000 / throughput.seconds,
-    perReplica,
-    sequential,
+    async round(round, rounds) {
+      if (sequentialTotal > 0) await closedLoop(slice(sequentialTotal, round, rounds), 1, sequential.timing(message), () => {});
+      const count = slice(options.messages, round, rounds);
+      const before = await counters();
+      const started = performance.now();
+      await closedLoop(count, options.concurrency, throughput.timing(message), (done) => options.progress(`  ${label}: ${done}/${count}`));
+      seconds += (performance.now() - started) / 1000;
+      const after = await counters();
+      after.forEach((c, i) => {
+        cpu[i]!.cpuMs += c.cpuMs - before[i]!.cpuMs;
+        cpu[i]!.runsFinished += c.runsFinished - before[i]!.runsFinished;
+      });
+    },
+    figures() {
+      const cpuMs = cpu.reduce((sum, r) => sum + r.cpuMs, 0);
+      return {
+        label,
+        replicas,
+        throughput: throughput.result(seconds),
+        cpuMsPerMessage: cpuMs / options.messages,
+        coresBusy: cpuMs / 1000 / seconds,
+        perReplica: cpu,
+        sequential: sequentialTotal > 0 ? sequential.result(undefined) : undefined,
+      };
+    },
   };
+}
+
+/** Latencies of one configuration over every round (HdrHistogram, microseconds). */
+class LatencyTally {
+  readonly #histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  #sum = 0;
+
+  timing(one: () => Promise<void>): () => Promise<void> {
+    return async () => {
+      const t0 = performance.now();
+      await one();
+      const ms = performance.now() - t0;
+      this.#sum += ms;
+      this.#histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    };
+  }
+
+  /** `seconds`: the wall time of the timed phases (for msg/s); one at a time, the sum of latencies. */
+  result(seconds: number | undefined): ClosedLoopResult {
+    const messages = this.#histogram.totalCount;
+    const wall = seconds ?? this.#sum / 1000;
+    return { messages, seconds: wall, messagesPerSec: messages / wall, p50Ms: this.#histogram.getValueAtPercentile(50) / 1000, p99Ms: this.#histogram.getValueAtPercentile(99) / 1000 };
+  }
 }
 
 async function dropKeys(url: string, prefix: string): Promise<void> {
