@@ -137,6 +137,34 @@ describe('replicas on one Postgres and one Redis', () => {
     expect(ready.checks).toEqual({ database: true, redis: true });
   });
 
+  it('cancels a run executing on another replica: its replica stops it, its caller hears RUN_CANCELLED', async () => {
+    const slow = await startTestServer({ databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'slow', leaseMs: '2000', simLatency: 'gpt-4o-mini' });
+    try {
+      const thread = await client(slow, 'hal').threads.create();
+      const answer = fetch(`${slow.url}/threads/${thread.thread_id}/runs/wait`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-customer-id': 'hal' },
+        body: JSON.stringify({ assistant_id: 'concierge', input: input('What services do you offer?') }),
+      });
+      let runId: string | undefined;
+      for (let i = 0; i < 300 && !runId; i += 1) {
+        runId = (await sqlIn<{ run_id: string }>(schema, "SELECT run_id FROM agent_runs WHERE thread_id = $1 AND status = 'running'", [thread.thread_id]))[0]?.run_id;
+        if (!runId) await new Promise((r) => setTimeout(r, 10));
+      }
+      const cancelled = await fetch(`${a.url}/threads/${thread.thread_id}/runs/${runId}/cancel?wait=1`, { method: 'POST', headers: { 'x-customer-id': 'hal' } });
+      expect(cancelled.status).toBe(200);
+      expect(await cancelled.json()).toMatchObject({ status: 'interrupted', error: { code: 'RUN_CANCELLED' } });
+      const response = await answer;
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ code: 'RUN_CANCELLED' });
+      // The thread takes the next message at once.
+      const next = await client(b, 'hal').runs.create(thread.thread_id, 'concierge', { input: input('Hello again') });
+      expect(next.status).toBe('pending');
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('on shutdown: not ready at once, claims nothing more, finishes its runs within the grace, releases its leases', async () => {
     const flags = { databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'c', leaseMs: '2000', simLatency: 'gpt-4o-mini', shutdownGraceMs: '20000' };
     const c = await startTestServer(flags);
