@@ -20,6 +20,15 @@ function client(server: TestServer, customer: string): Client {
   return new Client({ apiUrl: server.url, defaultHeaders: { 'x-customer-id': customer }, callerOptions: { maxRetries: 0 } });
 }
 
+/** `runs/wait` as a plain request, to read its status and headers. */
+function postWait(server: TestServer, threadId: string, customer: string, content: string): Promise<Response> {
+  return fetch(`${server.url}/threads/${threadId}/runs/wait`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-customer-id': customer },
+    body: JSON.stringify({ assistant_id: 'concierge', input: input(content) }),
+  });
+}
+
 async function collect(events: AsyncIterable<{ event: string; data: unknown }>): Promise<Array<{ event: string; data: unknown }>> {
   const out: Array<{ event: string; data: unknown }> = [];
   for await (const event of events) out.push({ event: event.event, data: event.data });
@@ -43,11 +52,7 @@ describe('replicas on one Postgres and one Redis', () => {
     let lastRun = '';
     for (let turn = 0; turn < 4; turn += 1) {
       const server = turn % 2 === 0 ? a : b;
-      const response = await fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-customer-id': 'ann' },
-        body: JSON.stringify({ assistant_id: 'concierge', input: input(`turn ${turn}: what services do you offer?`) }),
-      });
+      const response = await postWait(server, thread.thread_id, 'ann', `turn ${turn}: what services do you offer?`);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-concierge-replica')).toBe(turn % 2 === 0 ? 'a' : 'b');
       lastRun = response.headers.get('content-location')!.split('/').at(-1)!;
@@ -67,11 +72,7 @@ describe('replicas on one Postgres and one Redis', () => {
     // A run in progress on replica a, as the database records it.
     const runId = '7c0f6a4e-0000-4000-8000-000000000002';
     await sqlIn(schema, "INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, owner, lease_expires_at) VALUES ($1, $2, 'concierge', 'running', '{}', 'reject', '{}', 'a', now() + interval '1 hour')", [runId, thread.thread_id]);
-    const busy = await fetch(`${b.url}/threads/${thread.thread_id}/runs/wait`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-customer-id': 'bob' },
-      body: JSON.stringify({ assistant_id: 'concierge', input: input('And the prices?') }),
-    });
+    const busy = await postWait(b, thread.thread_id, 'bob', 'And the prices?');
     expect(busy.status).toBe(409);
     expect(await busy.json()).toMatchObject({ code: 'THREAD_BUSY' });
     const queued = await client(b, 'bob').runs.create(thread.thread_id, 'concierge', { input: input('What services do you offer?'), multitaskStrategy: 'enqueue' });
@@ -141,11 +142,7 @@ describe('replicas on one Postgres and one Redis', () => {
     const slow = await startTestServer({ databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'slow', leaseMs: '2000', simLatency: 'gpt-4o-mini' });
     try {
       const thread = await client(slow, 'hal').threads.create();
-      const answer = fetch(`${slow.url}/threads/${thread.thread_id}/runs/wait`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-customer-id': 'hal' },
-        body: JSON.stringify({ assistant_id: 'concierge', input: input('What services do you offer?') }),
-      });
+      const answer = postWait(slow, thread.thread_id, 'hal', 'What services do you offer?');
       let runId: string | undefined;
       for (let i = 0; i < 300 && !runId; i += 1) {
         runId = (await sqlIn<{ run_id: string }>(schema, "SELECT run_id FROM agent_runs WHERE thread_id = $1 AND status = 'running'", [thread.thread_id]))[0]?.run_id;
@@ -171,11 +168,7 @@ describe('replicas on one Postgres and one Redis', () => {
     let closed = false;
     try {
       const thread = await client(c, 'fay').threads.create();
-      const answer = fetch(`${c.url}/threads/${thread.thread_id}/runs/wait`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-customer-id': 'fay' },
-        body: JSON.stringify({ assistant_id: 'concierge', input: input('What services do you offer?') }),
-      });
+      const answer = postWait(c, thread.thread_id, 'fay', 'What services do you offer?');
       for (let i = 0; i < 200 && (await sqlIn(schema, "SELECT 1 FROM agent_runs WHERE owner = 'c'")).length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
       const closing = c.close().then(() => (closed = true));
       const ready = await fetch(`${c.url}/readyz`);
