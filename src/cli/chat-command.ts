@@ -34,7 +34,7 @@ export function registerChatCommand(program: Command): void {
         if (!url) {
           const serveSettings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0 } });
           const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {} });
-          embedded = await startServer(serveSettings, admission, { log: (line) => process.stderr.write(`${line}\n`) });
+          embedded = await startServer(serveSettings, admission, { log: (line) => process.stderr.write(`${line}\n`), logLevel: 'warn' });
           url = embedded.url;
           process.stderr.write(`embedded server on ${url}\n`);
         }

@@ -26,7 +26,10 @@ export function registerServeCommand(program: Command): void {
     .option('--shutdown-grace-ms <ms>', 'how long shutdown waits for runs in progress (env CONCIERGE_SHUTDOWN_GRACE_MS, default 30000)')
     .option('--time-scale <f>', 'multiply every duration (timeouts, deadlines, embedded simulator) by f (env CONCIERGE_TIME_SCALE, default 1)')
     .option('--sim-preset <name>', 'rate-limit preset of the embedded simulator (env CONCIERGE_SIM_PRESET)')
-    .option('--sim-latency <profile>', 'latency profile of the embedded simulator, e.g. off (env CONCIERGE_SIM_LATENCY)');
+    .option('--sim-latency <profile>', 'latency profile of the embedded simulator, e.g. off (env CONCIERGE_SIM_LATENCY)')
+    .option('--log-level <level>', 'structured logs on stderr: fatal|error|warn|info|debug|trace|silent (env CONCIERGE_LOG_LEVEL, default info)')
+    .option('--metrics-port <port>', 'also serve /metrics, without a key, on this port (env CONCIERGE_METRICS_PORT)')
+    .option('--metrics-host <host>', 'interface for --metrics-port (env CONCIERGE_METRICS_HOST, default: --host)');
   addAdmissionOptions(serve).action(
       runAction(async (flags: Record<string, unknown>) => {
         const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from '../observability/logger.js';
 import { field, type SettingSources } from './settings.js';
 
 /**
@@ -51,6 +52,9 @@ export const serveSettingsSchema = z.object({
   timeScale: field.positiveNumber().max(100, 'must be at most 100').default(1),
   simPreset: z.string().optional(),
   simLatency: z.string().optional(),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  metricsPort: field.port().optional(),
+  metricsHost: field.host().optional(),
 });
 
 export type ServeSettings = z.output<typeof serveSettingsSchema>;
@@ -75,4 +79,7 @@ export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSch
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
   simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET' },
   simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY' },
+  logLevel: { flag: '--log-level', env: 'CONCIERGE_LOG_LEVEL' },
+  metricsPort: { flag: '--metrics-port', env: 'CONCIERGE_METRICS_PORT' },
+  metricsHost: { flag: '--metrics-host', env: 'CONCIERGE_METRICS_HOST' },
 };

@@ -6,6 +6,7 @@ import { withCost, type RunUsage } from '../llm/run-usage.js';
 import type { ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
 import { AgentError, classifyRunError, RunInterruptedError, runErrorRecord } from './run-errors.js';
+import type { RunObserver } from './run-observer.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
 /** Stream modes a client may ask for, as the LangGraph API names them. */
@@ -26,6 +27,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => void;
+  /** Told about each finished run (metrics, the run's log line). */
+  observer?: RunObserver;
 }
 
 export interface RunInput {
@@ -41,6 +44,8 @@ export interface RunInput {
   signal?: AbortSignal;
   /** A background run (`POST /runs`): with `enqueue` it is accepted at once and waits its turn. */
   background?: boolean;
+  /** The HTTP request that sent the message, for the run's log line. */
+  requestId?: string;
 }
 
 export interface RunOutcome {
@@ -66,8 +71,9 @@ export class RunExecutor {
   /** Take the thread's lock and start the run; resolves once it has started. */
   async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
+    const acceptedAt = performance.now();
     this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
-    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input);
+    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input, acceptedAt);
     const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
     let run: RunRecord;
     try {
@@ -82,7 +88,7 @@ export class RunExecutor {
       throw error;
     }
     const controller = new AbortController();
-    const done = this.#execute(run, input, controller).finally(() => {
+    const done = this.#execute(run, input, controller, acceptedAt).finally(() => {
       release();
       this.#running.delete(run.run_id);
     });
@@ -94,7 +100,7 @@ export class RunExecutor {
    * A background run behind another on its thread: recorded as pending and answered at once;
    * it takes the thread's lock when its turn comes.
    */
-  async #startQueued(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
+  async #startQueued(input: RunInput, acceptedAt: number): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
     const run = await registry.createRun({
       threadId: input.thread.thread_id,
@@ -108,7 +114,7 @@ export class RunExecutor {
       const release = await locks.acquire(input.thread.thread_id, 'enqueue');
       try {
         await registry.markRunning(run.run_id, run.thread_id);
-        return await this.#execute({ ...run, status: 'running' }, input, controller);
+        return await this.#execute({ ...run, status: 'running' }, input, controller, acceptedAt);
       } finally {
         release();
       }
@@ -138,7 +144,7 @@ export class RunExecutor {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
-  async #execute(run: RunRecord, input: RunInput, controller: AbortController): Promise<RunOutcome> {
+  async #execute(run: RunRecord, input: RunInput, controller: AbortController, acceptedAt: number): Promise<RunOutcome> {
     const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
     const threadId = input.thread.thread_id;
     input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
@@ -193,6 +199,20 @@ export class RunExecutor {
       this.#options.afterRun?.(threadId);
     } catch {
       // Housekeeping must never fail a run that has been answered and recorded.
+    }
+    try {
+      this.#options.observer?.runFinished({
+        runId: run.run_id,
+        threadId,
+        customerId: input.customerId,
+        requestId: input.requestId,
+        status,
+        errorCode: error?.code,
+        usage,
+        durationMs: performance.now() - acceptedAt,
+      });
+    } catch {
+      // Nor must watching it.
     }
     const outcome: RunOutcome = {
       run: { ...run, status, usage, error: recordedError },

@@ -175,6 +175,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       multitaskStrategy: strategy,
       signal: controller.signal,
       background,
+      requestId: request.id,
       ...(stream ? { stream } : {}),
     });
   };
