@@ -2,6 +2,7 @@ import { LlmRequestTooLargeError, ProviderQuotaError, ProviderRateLimitError, Pr
 import type { AdmissionGate, Admitted } from './admission-gate.js';
 import type { Priority } from './admission-queue.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { LlmObserver } from './llm-observer.js';
 import { abortReason, sleep, type Clock } from './clock.js';
 import { parseErrorBody, parseRateLimitHeaders, retryAfterMs, retryHintMs, type ProviderLimits } from './provider-headers.js';
 import { classifyFailure, fitsDeadline, fullJitterBackoff, rateLimitPauseMs, type BackoffOptions } from './retry-policy.js';
@@ -29,6 +30,8 @@ export interface AdmissionFetchOptions {
   fallbackModel: string | undefined;
   breakerFor(model: string): CircuitBreaker;
   counters: ProviderCounters;
+  /** Told how long each admitted call waited (metrics). */
+  observer?: LlmObserver | undefined;
   /** Told the provider URL and API key of each call, so a budget key can be derived from them. */
   onProvider?(baseURL: string, apiKey: string): void;
 }
@@ -112,6 +115,7 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
 
       const admitted = await gate.admit({ customerId: context?.customerId ?? 'anonymous', priority, need, deadlineAt, signal, retry: attempt > 0 });
       if (context) context.usage.queueWaitMs += admitted.waitedMs;
+      options.observer?.admitted(admitted.waitedMs, priority);
       const route = pickRoute(options, primary);
       if (!route) {
         await giveBack(gate, admitted, need);

@@ -7,6 +7,7 @@ import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { MemoryBudget } from './memory-budget.js';
+import type { LlmObserver } from './llm-observer.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
 import { currentRunContext } from './run-context.js';
@@ -26,6 +27,8 @@ export interface AdmissionDeps {
   log?: (line: string) => void;
   /** Redis backend only: use the injected clock instead of Redis `TIME` (tests). */
   redisTime?: boolean;
+  /** Told how long each admitted call waited (metrics). */
+  observer?: LlmObserver;
 }
 
 export interface Admission {
@@ -163,6 +166,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     fallbackModel: settings.fallbackModel,
     breakerFor,
     counters,
+    observer: deps.observer,
     onProvider: budgetKey === undefined ? (baseURL, apiKey) => (budgetKey ??= deriveBudgetKey(baseURL, apiKey)) : undefined,
   });
 

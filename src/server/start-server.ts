@@ -15,6 +15,7 @@ import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from '
 import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
 import { createMeteredFetch } from '../llm/metered-fetch.js';
 import { watchAdmission } from '../observability/admission-metrics.js';
+import { createLlmMetrics } from '../observability/llm-metrics.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
 import { startMetricsListener } from '../observability/metrics-route.js';
 import { createRunObservation } from '../observability/run-observation.js';
@@ -106,7 +107,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     if (pruner) closers.push(async () => pruner.close());
 
     const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
-    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(), provider, log });
+    const llmObserver = metrics ? createLlmMetrics(metrics, { budgetFromHeaders: admissionSettings.admission === 'off' }) : undefined;
+    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(fetch, llmObserver), provider, log, ...(llmObserver ? { observer: llmObserver } : {}) });
     closers.push(() => admission.close());
     const admissionOn = admissionSettings.admission === 'on';
     // Admission on: the gate owns retries, so LangChain's are off. Admission off: the seed's
