@@ -81,6 +81,8 @@ export interface BudgetFigures {
   remaining: number | null;
   /** What the bucket holds when full (allowedPerMinute over the bucket's depth). */
   capacity: number | null;
+  /** remaining / capacity, 0..1, unrounded. */
+  remainingRatio: number | null;
 }
 
 /** A budget key that names the provider account without containing its key. */
@@ -285,10 +287,11 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
   };
 }
 
-const UNKNOWN_BUDGET: BudgetFigures = Object.freeze({ limit: null, allowedPerMinute: null, remaining: null, capacity: null });
+const UNKNOWN_BUDGET: BudgetFigures = Object.freeze({ limit: null, allowedPerMinute: null, remaining: null, capacity: null, remainingRatio: null });
 
 function budgetFigures(bucket: BucketView): BudgetFigures {
   const known = bucket.limit !== undefined;
   const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n));
-  return { limit: finite(bucket.limit), allowedPerMinute: finite(bucket.allowedPerMinute), remaining: finite(bucket.remaining), capacity: known ? finite(bucket.capacity) : null };
+  const ratio = known && bucket.capacity > 0 && Number.isFinite(bucket.remaining) ? Math.min(1, Math.max(0, bucket.remaining / bucket.capacity)) : null;
+  return { limit: finite(bucket.limit), allowedPerMinute: finite(bucket.allowedPerMinute), remaining: finite(bucket.remaining), capacity: known ? finite(bucket.capacity) : null, remainingRatio: ratio };
 }

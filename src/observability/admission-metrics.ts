@@ -23,9 +23,9 @@ export function watchAdmission(metrics: ServerMetrics, stats: () => AdmissionSta
     if (s.admission === 'on') {
       for (const resource of RESOURCES) {
         const bucket = s.budget[resource];
-        if (bucket.limit === null || bucket.capacity === null || bucket.remaining === null || bucket.capacity <= 0) continue;
+        if (bucket.limit === null || bucket.remainingRatio === null) continue;
         metrics.budgetLimit.set({ resource }, bucket.limit);
-        metrics.budgetRemainingRatio.set({ resource }, clamp01(bucket.remaining / bucket.capacity));
+        metrics.budgetRemainingRatio.set({ resource }, bucket.remainingRatio);
       }
     }
     for (const [model, circuit] of Object.entries(s.circuit.byModel)) {
@@ -33,8 +33,4 @@ export function watchAdmission(metrics: ServerMetrics, stats: () => AdmissionSta
     }
     if (s.backend === 'redis') metrics.dependencyUp.set({ dependency: 'redis' }, s.degraded ? 0 : 1);
   });
-}
-
-export function clamp01(value: number): number {
-  return Math.min(1, Math.max(0, value));
 }

@@ -1,6 +1,5 @@
 import type { LlmAttempt, LlmErrorType, LlmObserver } from '../llm/llm-observer.js';
 import type { ProviderLimits } from '../llm/provider-headers.js';
-import { clamp01 } from './admission-metrics.js';
 import type { BudgetResource, ServerMetrics } from './server-metrics.js';
 
 /** OpenTelemetry's `gen_ai.operation.name` of a chat completion. */
@@ -89,6 +88,6 @@ class HeaderBudget {
     if (!seen) return undefined;
     const refilled = seen.resetMs === undefined ? 0 : seen.resetMs <= 0 ? 1 : Math.min(1, (now - seen.at) / seen.resetMs);
     const remaining = seen.remaining + (seen.limit - seen.remaining) * refilled;
-    return { limit: seen.limit, ratio: clamp01(remaining / seen.limit) };
+    return { limit: seen.limit, ratio: Math.min(1, Math.max(0, remaining / seen.limit)) };
   }
 }
