@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { runObservabilityBench } from '../bench/observability-bench.js';
 import { runServiceBench } from '../bench/service-bench.js';
 import { field, resolveSettings } from '../config/settings.js';
 import { createProgress } from './progress.js';
@@ -10,6 +11,8 @@ const schema = z.object({
   sequential: field.positiveInt().default(300),
   concurrency: field.positiveInt().max(1000).default(32),
   idleThreads: field.positiveInt().default(1000),
+  observability: z.boolean().default(false),
+  rounds: field.positiveInt().max(100).default(6),
 });
 
 export function registerServiceBench(bench: Command): void {
@@ -20,10 +23,31 @@ export function registerServiceBench(bench: Command): void {
     .option('--sequential <n>', 'messages per mode sent one at a time, for added latency (default 300)')
     .option('--concurrency <n>', 'messages in flight (default 32)')
     .option('--idle-threads <n>', 'threads created for the memory figure (default 1000)')
+    .option('--observability', 'instead: HTTP throughput with Prometheus metrics (scraped every second) and request logging on vs both off')
+    .option('--rounds <n>', 'with --observability: alternating rounds per mode (default 6)')
     .action(
       runAction(async (flags: Record<string, unknown>) => {
-        const options = resolveSettings(schema, { messages: { flag: '--messages' }, sequential: { flag: '--sequential' }, concurrency: { flag: '--concurrency' }, idleThreads: { flag: '--idle-threads' } }, { flags });
+        const options = resolveSettings(
+          schema,
+          { messages: { flag: '--messages' }, sequential: { flag: '--sequential' }, concurrency: { flag: '--concurrency' }, idleThreads: { flag: '--idle-threads' }, observability: { flag: '--observability' }, rounds: { flag: '--rounds' } },
+          { flags },
+        );
         const progress = createProgress();
+        if (options.observability) {
+          const result = await runObservabilityBench({ messages: options.messages, concurrency: options.concurrency, rounds: options.rounds, scrapeEveryMs: 1000, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
+          progress.done();
+          const row = (name: string, r: typeof result.on) => `  ${name.padEnd(34)} ${r.messagesPerSec.toFixed(1).padStart(9)} msg/s   (${r.messages} messages in ${r.seconds.toFixed(1)} s)`;
+          process.stdout.write(
+            [
+              `observability bench: ${result.on.messages} messages per mode over HTTP, ${options.concurrency} in flight, ${options.rounds} alternating rounds, simulator latency off`,
+              row('metrics + request logs on', result.on),
+              row('metrics + request logs off', result.off),
+              `on / off throughput: ${result.ratio.toFixed(3)} (target >= 0.95)`,
+              `while on: ${result.logLines} log lines written, /metrics scraped ${result.scrapes} times`,
+            ].join('\n') + '\n',
+          );
+          return;
+        }
         const result = await runServiceBench({ ...options, progress: (line) => (line.startsWith('  ') ? progress.update(line.trim()) : progress.log(line)) });
         progress.done();
         const row = (name: string, r: typeof result.http) => `  ${name.padEnd(12)} ${r.messagesPerSec.toFixed(1).padStart(9)} msg/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
