@@ -1,5 +1,6 @@
 import type { LatencySummaryMs } from './latency-histogram.js';
 import type { ModelPricing } from './pricing.js';
+import type { PrometheusFigures } from './prometheus-figures.js';
 import type { ThresholdCheck } from './thresholds.js';
 
 /**
@@ -141,6 +142,8 @@ export interface StageUsage {
 }
 
 export interface ServerObservation {
+  /** The servers' own Prometheus figures for the stage, when every target exposes `/metrics` to us. */
+  prometheus?: PrometheusFigures | null;
   statsAvailable: boolean;
   samples: number;
   maxEventLoopLagMs: number | null;
