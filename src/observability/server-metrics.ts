@@ -55,6 +55,7 @@ export interface ServerMetrics {
   readonly bookings: Counter<'outcome'>;
   readonly circuitState: Gauge<'gen_ai_request_model'>;
   readonly dependencyUp: Gauge<'dependency'>;
+  readonly dbPoolConnections: Gauge<'state'>;
   /** Run `refresh` before each exposition: metrics read from live state (gauges, the gate's counts) are set there. */
   onScrape(refresh: () => void | Promise<void>): void;
   /** The exposition in Prometheus text format (the process's own metrics included), after every refresh has run. */
@@ -189,6 +190,12 @@ export function createServerMetrics(): ServerMetrics {
       name: 'concierge_dependency_up',
       help: 'Whether a dependency in use answers: 1 reachable, 0 unreachable (redis: the shared budget; postgres: the database).',
       labelNames: ['dependency'],
+      registers,
+    }),
+    dbPoolConnections: new Gauge({
+      name: 'concierge_db_pool_connections',
+      help: 'Postgres connection pool, by state: total (open), idle, waiting (callers queued for a connection).',
+      labelNames: ['state'],
       registers,
     }),
     contentType: registry.contentType,
