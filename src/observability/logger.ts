@@ -46,7 +46,9 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.destination) return pino(base, options.destination);
-  const pretty = options.pretty ?? (process.stderr.isTTY === true && options.level !== 'silent');
+  // Silent: no destination at all, rather than a stream on stderr that is never written.
+  if (options.level === 'silent') return pino(base, { write: () => {} });
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
   if (pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   return pino(base, pino.destination({ dest: 2, sync: false }));
 }
