@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetKeys } from '../src/llm/redis-budget.js';
 import { startSimServer, type SimServer } from '../src/sim/sim-server.js';
+import { newThread, say } from './helpers/conversation.js';
 import { scrape, type Exposition } from './helpers/scrape.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -66,12 +67,7 @@ describe('every metric the alerts and the dashboard use is exported', () => {
     redisKey = `test-catalogue-${randomUUID()}`;
     sim = await startSimServer({ port: 0, latency: 'off', preset: 'tier1' });
     server = await startTestServer({ openaiBaseUrl: `${sim.url}/v1`, budgetBackend: 'redis', budgetKey: redisKey });
-    const thread = (await (await fetch(`${server.url}/threads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { thread_id: string };
-    const run = await fetch(`${server.url}/threads/${thread.thread_id}/runs/wait`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content: 'What services do you offer?' }] } }),
-    });
+    const run = await say(server.url, await newThread(server.url), 'What services do you offer?');
     expect(run.status).toBe(200);
     const [own, provider] = await Promise.all([scrape(`${server.url}/metrics`), scrape(`${sim.url}/metrics`)]);
     exposition = { types: new Map([...own.types, ...provider.types]), samples: [...own.samples, ...provider.samples] };

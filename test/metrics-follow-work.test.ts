@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../src/sim/sim-server.js';
+import { newThread, say } from './helpers/conversation.js';
 import { histogramOf, scrape, valueOf, type Exposition } from './helpers/scrape.js';
 import { findOpenDate, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -13,19 +14,6 @@ interface Usage {
   providerRateLimited: number;
 }
 
-const json = { 'content-type': 'application/json' };
-
-async function say(url: string, threadId: string, content: string, customer = 'ada'): Promise<Response> {
-  return fetch(`${url}/threads/${threadId}/runs/wait`, {
-    method: 'POST',
-    headers: { ...json, 'x-customer-id': customer },
-    body: JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content }] } }),
-  });
-}
-
-async function newThread(url: string, customer = 'ada'): Promise<string> {
-  return ((await (await fetch(`${url}/threads`, { method: 'POST', headers: { ...json, 'x-customer-id': customer }, body: '{}' })).json()) as { thread_id: string }).thread_id;
-}
 
 const sumUsage = (usages: Usage[], key: keyof Usage) => usages.reduce((sum, u) => sum + u[key], 0);
 const delta = (before: Exposition, after: Exposition, name: string, labels: Record<string, string> = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);

@@ -15,7 +15,7 @@ export interface ObservabilityBenchOptions {
   concurrency: number;
   /** The modes alternate this many times, so that drift of a shared machine hits both alike. */
   rounds: number;
-  /** How often `/metrics` is scraped while the observed server works (real ms). */
+  /** How often `/metrics` is scraped while the observed server works (real ms; Prometheus's default is 15 s). */
   scrapeEveryMs: number;
   progress: (line: string) => void;
 }
@@ -24,6 +24,8 @@ export interface Throughput {
   messages: number;
   seconds: number;
   messagesPerSec: number;
+  /** Process CPU time (user + system) per message: the server's and the load generator's. */
+  cpuMsPerMessage: number;
 }
 
 export interface ObservabilityBenchResult {
@@ -31,8 +33,12 @@ export interface ObservabilityBenchResult {
   on: Throughput;
   /** No metrics, no request or run logs. */
   off: Throughput;
-  /** on / off throughput. */
+  /** on / off throughput, over all rounds. */
   ratio: number;
+  /** The median of each round's on / off throughput: the two runs of a round are minutes apart at most, so drift of a shared machine cancels out better. */
+  medianRoundRatio: number;
+  /** off / on CPU per message: the share of throughput a CPU-bound process keeps with observability on. */
+  cpuRatio: number;
   logLines: number;
   scrapes: number;
 }
@@ -76,7 +82,7 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
     const sendOff = await prepare(quiet, total + warmup);
     for (let i = 0; i < warmup; i += 1) await Promise.all([sendOn(), sendOff()]);
 
-    const runs: Record<'on' | 'off', ModeResult[]> = { on: [], off: [] };
+    const runs: Record<'on' | 'off', Array<ModeResult & { cpuMs: number }>> = { on: [], off: [] };
     for (let round = 0; round < options.rounds; round += 1) {
       const order: Array<'on' | 'off'> = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
       for (const mode of order) {
@@ -90,18 +96,25 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
               }, options.scrapeEveryMs)
             : undefined;
         try {
-          runs[mode].push(await drive(perRound, options.concurrency, mode === 'on' ? sendOn : sendOff, () => {}));
+          const cpu = process.cpuUsage();
+          const result = await drive(perRound, options.concurrency, mode === 'on' ? sendOn : sendOff, () => {});
+          const used = process.cpuUsage(cpu);
+          runs[mode].push({ ...result, cpuMs: (used.user + used.system) / 1000 });
         } finally {
           if (scraper) clearInterval(scraper);
         }
-        options.progress(`  round ${round + 1}/${options.rounds} ${mode}: ${runs[mode].at(-1)!.messagesPerSec.toFixed(1)} msg/s`);
+        const last = runs[mode].at(-1)!;
+        options.progress(`  round ${round + 1}/${options.rounds} ${mode}: ${last.messagesPerSec.toFixed(1)} msg/s, ${(last.cpuMs / last.messages).toFixed(2)} CPU ms per message`);
       }
     }
     const on = combine(runs.on);
     const off = combine(runs.off);
     await new Promise<void>((resolve) => destination.flush(() => resolve()));
     const logLines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length;
-    return { on, off, ratio: on.messagesPerSec / off.messagesPerSec, logLines, scrapes };
+    const roundRatios = runs.on.map((r, i) => r.messagesPerSec / runs.off[i]!.messagesPerSec).sort((a, b) => a - b);
+    const mid = Math.floor(roundRatios.length / 2);
+    const medianRoundRatio = roundRatios.length % 2 === 1 ? roundRatios[mid]! : (roundRatios[mid - 1]! + roundRatios[mid]!) / 2;
+    return { on, off, ratio: on.messagesPerSec / off.messagesPerSec, medianRoundRatio, cpuRatio: off.cpuMsPerMessage / on.cpuMsPerMessage, logLines, scrapes };
   } finally {
     await dispatcher.close();
     await watched.close();
@@ -110,9 +123,10 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
   }
 }
 
-/** Rounds of one mode as one: total messages over total time. */
-function combine(results: ModeResult[]): Throughput {
+/** Rounds of one mode as one: total messages over total time and CPU. */
+function combine(results: Array<ModeResult & { cpuMs: number }>): Throughput {
   const messages = results.reduce((s, r) => s + r.messages, 0);
   const seconds = results.reduce((s, r) => s + r.seconds, 0);
-  return { messages, seconds, messagesPerSec: messages / seconds };
+  const cpuMs = results.reduce((s, r) => s + r.cpuMs, 0);
+  return { messages, seconds, messagesPerSec: messages / seconds, cpuMsPerMessage: cpuMs / messages };
 }

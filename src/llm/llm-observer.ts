@@ -1,5 +1,3 @@
-import type { ProviderLimits } from './provider-headers.js';
-
 /** Why a provider attempt failed, as `error_type` names it: the HTTP status, or what happened instead. */
 export type LlmErrorType = `${number}` | 'timeout' | 'cancelled' | 'network';
 
@@ -15,8 +13,8 @@ export interface LlmAttempt {
   usage: { inputTokens: number; outputTokens: number; cachedTokens: number } | undefined;
   /** The attempt repeats one of the same run that failed with this error type. */
   retryOf: LlmErrorType | undefined;
-  /** The provider's `x-ratelimit-*` headers on the answer, when it sent any. */
-  limits: ProviderLimits | undefined;
+  /** The answer's headers (`x-ratelimit-*` among them); absent when no answer came. */
+  headers: Headers | undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { LlmErrorType, LlmObserver } from './llm-observer.js';
-import { parseRateLimitHeaders } from './provider-headers.js';
 import { currentRunContext, type RunContext } from './run-context.js';
 import { settleOnCompletion, type ProviderUsage } from './usage-on-completion.js';
 
@@ -32,7 +31,7 @@ export function createMeteredFetch(inner: Fetch = fetch, observer?: LlmObserver)
         errorType,
         usage: usage ? { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0, cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0 } : undefined,
         retryOf,
-        limits: response ? parseRateLimitHeaders(response.headers) : undefined,
+        headers: response?.headers,
       });
     };
     let response: Response;
@@ -72,15 +71,22 @@ export function createMeteredFetch(inner: Fetch = fetch, observer?: LlmObserver)
 }
 
 /** A model name looks like this; anything else is not used as a metric label. */
-const MODEL_NAME = /"model"\s*:\s*"([A-Za-z0-9._:/-]{1,100})"/;
+const MODEL_NAME = /^[A-Za-z0-9._:/-]{1,100}$/;
+const MODEL_KEY = '"model":"';
 
 /**
  * The request's model, read from the JSON text without parsing it all (prompts are large).
- * The first `"model":"..."` is the request's own: message text cannot contain that sequence
- * unescaped, and tool schemas hold objects, not strings, after a key.
+ * The first `"model":"` is the request's own: message text cannot contain that sequence
+ * unescaped, and tool schemas hold objects, not strings, after a key. The SDK writes JSON
+ * without spaces.
  */
 function requestModel(body: unknown): string {
-  return typeof body === 'string' ? (MODEL_NAME.exec(body)?.[1] ?? 'unknown') : 'unknown';
+  if (typeof body !== 'string') return 'unknown';
+  const at = body.indexOf(MODEL_KEY);
+  if (at < 0) return 'unknown';
+  const start = at + MODEL_KEY.length;
+  const model = body.slice(start, body.indexOf('"', start));
+  return MODEL_NAME.test(model) ? model : 'unknown';
 }
 
 function thrownErrorType(error: unknown): LlmErrorType {

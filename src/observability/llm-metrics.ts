@@ -1,5 +1,5 @@
 import type { LlmAttempt, LlmErrorType, LlmObserver } from '../llm/llm-observer.js';
-import type { ProviderLimits } from '../llm/provider-headers.js';
+import { parseRateLimitHeaders, type ProviderLimits } from '../llm/provider-headers.js';
 import type { BudgetResource, ServerMetrics } from './server-metrics.js';
 
 /** OpenTelemetry's `gen_ai.operation.name` of a chat completion. */
@@ -45,7 +45,10 @@ export function createLlmMetrics(metrics: ServerMetrics, options: LlmMetricsOpti
       }
       if (attempt.errorType === '429') metrics.providerRateLimited.inc(model);
       if (attempt.retryOf) metrics.providerRetries.inc({ reason: retryReason(attempt.retryOf) });
-      if (options.budgetFromHeaders && attempt.limits) headerBudget.learn(attempt.limits, now());
+      if (options.budgetFromHeaders && attempt.headers) {
+        const limits = parseRateLimitHeaders(attempt.headers);
+        if (limits) headerBudget.learn(limits, now());
+      }
     },
     admitted(waitedMs, priority) {
       metrics.admissionQueueWait.observe({ priority }, waitedMs / 1000);
