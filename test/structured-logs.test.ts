@@ -65,6 +65,7 @@ describe('structured logs', () => {
       await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ALICE_KEY}` } }),
     ];
     expect(refused.map((r) => r.status)).toEqual([413, 400, 403]);
+    expect(refused.every((r) => /^[0-9a-f-]{36}$/.test(r.headers.get('x-request-id') ?? ''))).toBe(true);
     const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${OWNER_KEY}`, 'x-request-id': 'scrape-42' } });
     expect(ok.headers.get('x-request-id')).toBe('scrape-42');
     await server.close();
