@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateBudget, Reservation } from '../src/llm/budget.js';
-import { ManualClock } from '../src/llm/clock.js';
+import { ManualClock } from '../src/shared/clock.js';
 import { MemoryBudget } from '../src/llm/memory-budget.js';
 import { budgetKeys, RedisBudget } from '../src/llm/redis-budget.js';
 import type { BudgetConfig } from '../src/llm/token-bucket.js';
@@ -172,5 +172,40 @@ describe('redis budget without Redis', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('redis budget after a slow command', () => {
+  it('goes back to the shared budget at the next answer, without a reconnection', async () => {
+    const clock = new ManualClock();
+    const lines: string[] = [];
+    const key = `test-${randomUUID()}`;
+    usedKeys.push(...budgetKeys(key));
+    // The connection stays up; one script call fails as a command timeout on a busy machine would.
+    let failNext = false;
+    const own = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    const flaky = new Proxy(own, {
+      get(target, property, receiver) {
+        if (property !== 'defineCommand') return Reflect.get(target, property, receiver);
+        return (name: string, definition: unknown) => {
+          target.defineCommand(name, definition as never);
+          const real = (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!;
+          (target as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+            if (!failNext) return real.apply(target, args);
+            failNext = false;
+            return Promise.reject(new Error('Command timed out'));
+          };
+        };
+      },
+    });
+    const budget = new RedisBudget({ redis: flaky, key: () => key, config: config(), fallback: new MemoryBudget(config({ share: 0.5 }), clock, 'fallback'), clock, redisTime: false, log: (line) => lines.push(line) });
+    expect((await reserveOk(budget, 100)).store).toBe('redis');
+    failNext = true;
+    expect((await reserveOk(budget, 100)).store).toBe('fallback');
+    expect(budget.snapshot().degraded).toBe(true);
+    expect((await reserveOk(budget, 100)).store).toBe('redis');
+    expect(budget.snapshot().degraded).toBe(false);
+    expect(lines.map((l) => (l.includes('unreachable') ? 'unreachable' : l.includes('reachable again') ? 'again' : l))).toEqual(['unreachable', 'again']);
+    own.disconnect();
   });
 });

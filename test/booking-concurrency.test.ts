@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../src/booking/clock.js';
+import { ManualClock } from '../src/shared/clock.js';
 import { openBookingService } from '../src/booking/open-booking-service.js';
 
 /**
@@ -32,8 +32,8 @@ if (workerData.mode === 'migrate') {
   parentPort.postMessage({ type: 'done', results: [{ opened: true, applied }] });
 } else {
   const { openBookingService } = await import(workerData.modules.open);
-  const { manualClock } = await import(workerData.modules.clock);
-  const service = await openBookingService({ database: workerData.path, clock: manualClock(workerData.now), busyTimeoutMs: 20000 });
+  const { ManualClock } = await import(workerData.modules.clock);
+  const service = await openBookingService({ database: workerData.path, clock: new ManualClock(workerData.now), busyTimeoutMs: 20000 });
   passGate();
   const results = await Promise.all(workerData.requests.map(async (request) => {
     try {
@@ -50,7 +50,7 @@ if (workerData.mode === 'migrate') {
 
 const modules = {
   open: new URL('../src/booking/open-booking-service.ts', import.meta.url).href,
-  clock: new URL('../src/booking/clock.ts', import.meta.url).href,
+  clock: new URL('../src/shared/clock.ts', import.meta.url).href,
   store: new URL('../src/booking/sqlite-booking-store.ts', import.meta.url).href,
 };
 
@@ -98,7 +98,7 @@ describe('concurrent bookings on one SQLite file from several threads', () => {
   it('50 requests for the last places: exactly the free places are booked, the rest get SLOT_FULL with alternatives', async () => {
     const path = join(dir, 'last-slot.db');
     // Classic haircut: 30 minutes, capacity 3. One chair is taken at 10:00, so two places are left.
-    const setup = await openBookingService({ database: path, clock: manualClock(NOW) });
+    const setup = await openBookingService({ database: path, clock: new ManualClock(NOW) });
     await setup.book({ customerId: 'early-bird', service: 'classic-haircut', date: THU, time: '10:00' });
     await setup.close();
 
@@ -137,7 +137,7 @@ describe('concurrent bookings on one SQLite file from several threads', () => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(new Set(outcomes.map((o) => o.code)).size).toBe(1);
     expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
-    const check = await openBookingService({ database: path, clock: manualClock(NOW) });
+    const check = await openBookingService({ database: path, clock: new ManualClock(NOW) });
     expect(await check.listForCustomer('zoe')).toHaveLength(1);
     await check.close();
   });

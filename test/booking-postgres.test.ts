@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingError } from '../src/booking/booking-error.js';
 import { BookingService } from '../src/booking/booking-service.js';
-import { manualClock } from '../src/booking/clock.js';
+import { ManualClock } from '../src/shared/clock.js';
 import { DEMO_BUSINESS } from '../src/booking/demo-business.js';
 import { openBookingService } from '../src/booking/open-booking-service.js';
 import { openPostgresBookingStore, type PostgresBookingStore } from '../src/booking/postgres-booking-store.js';
@@ -27,7 +27,7 @@ async function openService(poolSize = 10): Promise<BookingService> {
   const store = await openPostgresBookingStore({ connectionString: URL, schema: SCHEMA, poolSize });
   stores.push(store);
   await store.syncCatalog(DEMO_BUSINESS);
-  return new BookingService({ store, business: DEMO_BUSINESS, clock: manualClock(NOW) });
+  return new BookingService({ store, business: DEMO_BUSINESS, clock: new ManualClock(NOW) });
 }
 
 async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: BookingError }> {
@@ -70,7 +70,7 @@ describe('PostgresBookingStore', () => {
     expect(await again.syncCatalog(DEMO_BUSINESS)).toEqual({ changed: false });
     await again.close();
     expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
-    const viaUrl = await openBookingService({ database: URL, postgresSchema: SCHEMA, clock: manualClock(NOW) });
+    const viaUrl = await openBookingService({ database: URL, postgresSchema: SCHEMA, clock: new ManualClock(NOW) });
     expect((await viaUrl.availability({ service: 'beard trim', from: THU })).slots[0]).toEqual({ date: THU, time: '09:00', remaining: 3 });
     await viaUrl.close();
   });

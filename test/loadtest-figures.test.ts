@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../src/loadtest/latency-histogram.js';
-import { pricingFor, tokenCostUsd } from '../src/loadtest/pricing.js';
+import { costUsd, pricingFor } from '../src/llm/pricing.js';
 import { writeReports } from '../src/loadtest/report-writers.js';
 import type { LoadTestReport } from '../src/loadtest/report-types.js';
 import { runLoadTest } from '../src/loadtest/run-load-test.js';
@@ -50,7 +50,7 @@ describe('loadtest figures against a fake agent server', () => {
       expect(s.tokens.prompt).toBe(FAKE_USAGE.promptTokens * s.messages.succeeded);
       expect(s.tokens.cached).toBe(FAKE_USAGE.cachedTokens * s.messages.succeeded);
       expect(s.tokens.completion).toBe(FAKE_USAGE.completionTokens * s.messages.succeeded);
-      expect(s.costUsd).toBeCloseTo(tokenCostUsd(s.tokens, pricing), 15);
+      expect(s.costUsd).toBeCloseTo(costUsd({ promptTokens: s.tokens.prompt, cachedTokens: s.tokens.cached, completionTokens: s.tokens.completion }, pricing), 15);
       expect(s.costUsd).toBeCloseTo(FAKE_RUN_COST * s.messages.succeeded, 12);
       expect(s.cost.serverReportedUsd).toBeCloseTo(s.costUsd, 12);
       expect(s.usage.llmCallsPerMessage).toBe(2);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costUsd } from '../src/llm/pricing.js';
+import { costUsd, priceOf } from '../src/llm/pricing.js';
 import { runLoadTest } from '../src/loadtest/run-load-test.js';
 
 /**
@@ -31,7 +31,7 @@ describe('load test against the real server and simulator', () => {
       expect(stage.messages.succeeded).toBeGreaterThanOrEqual(4 * 5);
       expect(stage.tokens.prompt).toBeGreaterThan(stage.tokens.completion);
       expect(stage.tokens.cached).toBeLessThanOrEqual(stage.tokens.prompt);
-      const expected = costUsd('gpt-4o-mini', { promptTokens: stage.tokens.prompt, cachedTokens: stage.tokens.cached, completionTokens: stage.tokens.completion });
+      const expected = costUsd({ promptTokens: stage.tokens.prompt, cachedTokens: stage.tokens.cached, completionTokens: stage.tokens.completion }, priceOf('gpt-4o-mini'));
       expect(stage.costUsd).toBeCloseTo(expected, 9);
       // What the provider saw agrees, call for call, with the usage the server returned.
       expect(stage.provider.source).toBe('simulator');

@@ -65,9 +65,35 @@ describe('concierge serve (the command)', () => {
     expect(env.stderr).toContain('CONCIERGE_MAX_COMPLETION_TOKENS');
   });
 
+  it('refuses a malformed key list, an unknown simulator preset and an unknown flag with exit 2, saying what is expected', () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--db', join(dir, 'refused.db'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const admin = run([], { CONCIERGE_ADMIN_KEYS: 'adm=owner' });
+    expect(admin.status).toBe(2);
+    expect(admin.stderr).toContain('--admin-keys (CONCIERGE_ADMIN_KEYS): entry 1 is not a bare key');
+    expect(admin.stderr).toContain('a comma-separated list of keys such as adminkey1,adminkey2');
+    // Keys are secrets: a refusal never prints them back.
+    expect(admin.stderr).not.toContain('adm=owner');
+    const customers = run([], { CONCIERGE_API_KEYS: 'key1=alice,key2' });
+    expect(customers.status).toBe(2);
+    expect(customers.stderr).toContain('--api-keys (CONCIERGE_API_KEYS): entry 2 is not KEY=CUSTOMER_ID; expected a comma-separated list such as key1=customer-1');
+    const preset = run(['--sim-preset', 'bogus']);
+    expect(preset.status).toBe(2);
+    expect(preset.stderr).toContain('--sim-preset (CONCIERGE_SIM_PRESET): must be one of free, tier1');
+    const unknown = run(['--bogus']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('prints one line naming an unreachable Postgres, its password masked, and exits 1', () => {
+    const result = spawnSync(process.execPath, [BIN, 'bench', 'booking', '--database', 'postgres://concierge:s3cret@127.0.0.1:1/nowhere', '--bookings', '10'], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error DEPENDENCY_UNREACHABLE: cannot reach Postgres at postgres:\/\/concierge:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/)]);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
   it('refuses to serve without keys on a public interface', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve', '--host', '0.0.0.0', '--port', '0', '--db', join(dir, 'b.db')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('AUTH_REQUIRED');
   });
 });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpenDate, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -32,6 +33,50 @@ describe('bad input and other customers', () => {
     const body = (await response.json()) as { code: string; message: string };
     expect(body.code).toBe('VALIDATION_FAILED');
     expect(body.message).toContain('input.messages.0.role');
+  });
+
+  it('names the field and the type it expects', async () => {
+    const thread = await newThread(alice);
+    const wrongType = await post(`/threads/${thread}/runs/wait`, { assistant_id: 5, input: { messages: [{ role: 'user', content: 'hi' }] } });
+    expect(wrongType.status).toBe(400);
+    expect(await wrongType.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: 'assistant_id: expected string, got number' });
+    const missing = await post(`/threads/${thread}/runs/wait`, { input: { messages: [{ role: 'user', content: 7 }] } });
+    expect(missing.status).toBe(400);
+    const body = (await missing.json()) as { code: string; message: string };
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.message).toContain('assistant_id: is required (string)');
+    expect(body.message).toContain('input.messages.0.content: expected string, got number');
+  });
+
+  it('answers a body that is not JSON with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await fetch(`${server.url}/threads`, { method: 'POST', headers: { 'content-type': type, ...alice }, body: 'thread_id=x' });
+      expect(response.status, type).toBe(415);
+      expect(await response.json(), type).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) });
+    }
+  });
+
+  it('answers an over-long path parameter with 414 URI_TOO_LONG', async () => {
+    const response = await fetch(`${server.url}/threads/${'a'.repeat(500)}/state`, { headers: alice });
+    expect(response.status).toBe(414);
+    expect(await response.json()).toMatchObject({ code: 'URI_TOO_LONG', message: expect.any(String) });
+  });
+
+  it('answers headers over the parser limit with 431 HEADERS_TOO_LARGE, in the same shape', async () => {
+    const { port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve(data) : reject(error)));
+    });
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head.toLowerCase()).toContain('content-type: application/json');
+    expect(JSON.parse(body)).toMatchObject({ code: 'HEADERS_TOO_LARGE', message: expect.stringContaining('KiB') });
   });
 
   it('answers an oversized message or body with 413 and keeps the thread unchanged', async () => {

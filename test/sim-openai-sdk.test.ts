@@ -1,6 +1,7 @@
 import OpenAI, { BadRequestError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_TOOLS, agentSystemPrompt } from '../src/sim/bench/agent-tools.js';
+import { ManualClock } from '../src/shared/clock.js';
 import { startSimServer, type SimServer } from '../src/sim/sim-server.js';
 
 const SYSTEM = agentSystemPrompt('2026-12-01', 'Tuesday');
@@ -167,7 +168,8 @@ describe('simulator through the openai SDK', () => {
 
 describe('simulator rate limits through the openai SDK', () => {
   it('raises RateLimitError with OpenAI\'s code, type, message and headers', async () => {
-    const sim = await startSimServer({ port: 0, latency: 'off', rpm: 2, tpm: 10_000, organization: 'org-test123' });
+    // Time stands still: nothing refills between the calls however slow the machine, so the figures are exact.
+    const sim = await startSimServer({ port: 0, latency: 'off', rpm: 2, tpm: 10_000, organization: 'org-test123' }, { clock: new ManualClock() });
     try {
       const c = client(sim);
       const ask = (max: number) => c.chat.completions.create({ model: 'gpt-4o-mini', max_completion_tokens: max, messages: [{ role: 'user', content: 'hi' }] });

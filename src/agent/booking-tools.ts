@@ -6,6 +6,7 @@ import type { Booking } from '../booking/booking-store.js';
 import type { BookingService } from '../booking/booking-service.js';
 import { currentRunContext } from '../llm/run-context.js';
 import { isConciergeError } from '../shared/errors.js';
+import { toolFailure } from './tool-failure.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').describe('Date as YYYY-MM-DD');
 const time = z.string().regex(/^\d{2}:\d{2}$/, 'HH:MM').describe('Start time as HH:MM (24h)');
@@ -47,9 +48,9 @@ async function invokeTool(work: () => Promise<unknown>): Promise<string> {
     return JSON.stringify(await work());
   } catch (error) {
     if (isBookingError(error)) {
-      return JSON.stringify({ ok: false, error: { code: error.code, message: error.message }, ...(error.alternatives.length ? { alternatives: error.alternatives } : {}) });
+      return toolFailure(error.code, error.message, error.alternatives.length ? { alternatives: error.alternatives } : {});
     }
-    if (isConciergeError(error)) return JSON.stringify({ ok: false, error: { code: error.code, message: error.message } });
+    if (isConciergeError(error)) return toolFailure(error.code, error.message);
     throw error;
   } finally {
     if (context) {

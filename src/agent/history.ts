@@ -1,4 +1,5 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
+import { toolFailure } from './tool-failure.js';
 
 /**
  * The part of a thread's history the model sees. Without a bound, every turn re-sends every
@@ -37,7 +38,7 @@ export function answerDanglingToolCalls(messages: BaseMessage[]): BaseMessage[] 
     if (!(message instanceof AIMessage) || !message.tool_calls?.length) continue;
     for (const call of message.tool_calls) {
       if (call.id && !answered.has(call.id)) {
-        out.push(new ToolMessage({ tool_call_id: call.id, content: JSON.stringify({ ok: false, error: { code: 'NOT_EXECUTED', message: 'This action was interrupted and did not happen.' } }) }));
+        out.push(new ToolMessage({ tool_call_id: call.id, content: toolFailure('NOT_EXECUTED', 'This action was interrupted and did not happen.') }));
       }
     }
   }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ThreadBusyError, ThreadLocks } from './thread-lock.js';
+import { ThreadLocks } from './thread-lock.js';
 
 describe('ThreadLocks', () => {
   it('rejects a second run on a busy thread with THREAD_BUSY', async () => {
     const locks = new ThreadLocks();
     const release = await locks.acquire('t1', 'reject');
-    await expect(locks.acquire('t1', 'reject')).rejects.toBeInstanceOf(ThreadBusyError);
+    await expect(locks.acquire('t1', 'reject')).rejects.toMatchObject({ code: 'THREAD_BUSY', status: 409 });
     await expect(locks.acquire('t2', 'reject')).resolves.toBeTypeOf('function');
     release();
     const again = await locks.acquire('t1', 'reject');
@@ -58,7 +58,7 @@ describe('ThreadLocks', () => {
     // The first run still holds the thread: nobody else may start on it.
     expect(locks.isBusy('t')).toBe(true);
     expect(locks.heldCount).toBe(1);
-    await expect(locks.acquire('t', 'reject')).rejects.toBeInstanceOf(ThreadBusyError);
+    await expect(locks.acquire('t', 'reject')).rejects.toMatchObject({ code: 'THREAD_BUSY', status: 409 });
     holder();
     await new Promise((r) => setImmediate(r));
     expect(locks.isBusy('t')).toBe(false);

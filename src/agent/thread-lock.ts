@@ -2,10 +2,8 @@ import { ConciergeError } from '../shared/errors.js';
 
 export type MultitaskStrategy = 'reject' | 'enqueue';
 
-export class ThreadBusyError extends ConciergeError {
-  constructor(threadId: string) {
-    super('THREAD_BUSY', `thread ${threadId} already has a run in progress; retry later or send multitask_strategy "enqueue"`, { status: 409 });
-  }
+export function threadBusy(threadId: string): ConciergeError {
+  return new ConciergeError('THREAD_BUSY', `thread ${threadId} already has a run in progress; retry later or send multitask_strategy "enqueue"`);
 }
 
 /**
@@ -23,7 +21,7 @@ export class ThreadLocks {
 
   /** Acquire the thread's lock; the returned function releases it. */
   async acquire(threadId: string, strategy: MultitaskStrategy, signal?: AbortSignal): Promise<() => void> {
-    if (strategy === 'reject' && this.#tails.has(threadId)) throw new ThreadBusyError(threadId);
+    if (strategy === 'reject' && this.#tails.has(threadId)) throw threadBusy(threadId);
     const previous = this.#tails.get(threadId) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addDays } from '../booking/local-time.js';
+import { addDays } from '../shared/local-time.js';
 import { isPostgresUrl, openBookingService } from '../booking/open-booking-service.js';
 
 export interface BookingBenchOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSlot, freeSlots, nearestSlots, slotCandidates } from './availability.js';
 import { BookingError } from './booking-error.js';
 import { businessSchema, type Business } from './business.js';
-import { localToInstant } from './local-time.js';
+import { localToInstant } from '../shared/local-time.js';
 import { unitsCovering } from './time-units.js';
 
 function business(overrides: Record<string, unknown> = {}): Business {

@@ -1,6 +1,6 @@
 import { BookingError } from './booking-error.js';
 import type { Business, Service } from './business.js';
-import { addDays, daysBetween, formatTime, isValidDate, localToInstant, parseTime, todayIn, toLocal, weekdayOf } from './local-time.js';
+import { addDays, daysBetween, formatTime, isValidDate, localToInstant, parseTime, todayIn, toLocal, weekdayOf } from '../shared/local-time.js';
 import { unitsCovering } from './time-units.js';
 
 /** A start time at which a service still has room, with how many places are left. */

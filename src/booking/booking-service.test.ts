@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BookingError } from './booking-error.js';
 import { BookingService } from './booking-service.js';
 import { businessSchema, type Business } from './business.js';
-import { manualClock, type ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { DEMO_BUSINESS } from './demo-business.js';
 import { openSqliteBookingStore, type SqliteBookingStore } from './sqlite-booking-store.js';
 
@@ -17,7 +17,7 @@ let service: BookingService;
 async function open(business: Business = DEMO_BUSINESS, random?: (max: number) => number): Promise<void> {
   store = await openSqliteBookingStore({ path: ':memory:', ...(random ? { random } : {}) });
   await store.syncCatalog(business);
-  clock = manualClock(NOW);
+  clock = new ManualClock(NOW);
   service = new BookingService({ store, business, clock });
 }
 

@@ -2,10 +2,10 @@ import { checkSlot, freeSlots, horizonEnd, nearestSlots, requireDate, requireTim
 import { BookingError, isBookingError, type AlternativeSlot, type BookingErrorCode } from './booking-error.js';
 import type { Booking, BookingStatus, BookingStore, CreateResult } from './booking-store.js';
 import type { Business, Service } from './business.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { normalizeConfirmationCode } from './confirmation-code.js';
 import { matchService } from './find-service.js';
-import { addDays, datesBetween, daysBetween, localToInstant, todayIn } from './local-time.js';
+import { addDays, datesBetween, daysBetween, localToInstant, todayIn } from '../shared/local-time.js';
 
 export interface BookingServiceOptions {
   store: BookingStore;
@@ -109,9 +109,13 @@ export class BookingService {
     this.#onOutcome = options.onOutcome;
   }
 
+  #now(): Date {
+    return new Date(this.#clock.now());
+  }
+
   /** Today's date in the business's time zone. */
   today(): string {
-    return todayIn(this.business.timeZone, this.#clock.now());
+    return todayIn(this.business.timeZone, this.#now());
   }
 
   listServices(): Service[] {
@@ -141,7 +145,7 @@ export class BookingService {
 
   async availability(query: AvailabilityQuery): Promise<Availability> {
     const service = this.requireService(query.service);
-    const now = this.#clock.now();
+    const now = this.#now();
     const today = todayIn(this.business.timeZone, now);
     const lastDate = horizonEnd(this.business, now);
     let from = requireDate(query.from, 'from');
@@ -206,7 +210,7 @@ export class BookingService {
     const notes = requireText(request.notes, 'notes', false);
     const idempotencyKey = requireText(request.idempotencyKey, 'idempotencyKey', false);
     const service = this.requireService(request.service);
-    const now = this.#clock.now();
+    const now = this.#now();
     const slot = await this.#checkOrSuggest(service, service.durationMin, request.date, request.time, now);
     try {
       return await this.#store.createBooking({
@@ -232,7 +236,7 @@ export class BookingService {
 
   async #cancel(request: { customerId: string; code: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
-    const now = this.#clock.now();
+    const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);
     if (booking.status === 'cancelled') throw new BookingError('ALREADY_CANCELLED', `Booking ${booking.code} is already cancelled.`);
     if (Date.parse(booking.startAt) <= now.getTime()) throw new BookingError('IN_THE_PAST', `Booking ${booking.code} has already started or passed.`);
@@ -241,7 +245,7 @@ export class BookingService {
 
   async #reschedule(request: { customerId: string; code: string; date: string; time: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
-    const now = this.#clock.now();
+    const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);
     if (booking.status === 'cancelled') throw new BookingError('ALREADY_CANCELLED', `Booking ${booking.code} is cancelled; book a new appointment instead.`);
     if (Date.parse(booking.startAt) <= now.getTime()) throw new BookingError('IN_THE_PAST', `Booking ${booking.code} has already started or passed.`);
@@ -273,7 +277,7 @@ export class BookingService {
     return this.#store.listBookings({
       customerId: id,
       ...(options.includeCancelled ? {} : { status: 'confirmed' as const }),
-      ...(options.includePast ? {} : { from: this.#clock.now() }),
+      ...(options.includePast ? {} : { from: this.#now() }),
     });
   }
 

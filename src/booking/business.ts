@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidDate, isValidTimeZone, parseTime, WEEKDAYS, type Weekday } from './local-time.js';
+import { isValidDate, isValidTimeZone, parseTime, WEEKDAYS, type Weekday } from '../shared/local-time.js';
 import { UNIT_MIN } from './time-units.js';
 
 /**

@@ -14,7 +14,6 @@ export class BusinessFileError extends ConciergeError {
   constructor(file: string | undefined, problems: string[], options: { cause?: unknown } = {}) {
     const where = file ? `business file ${file}` : 'business definition';
     super('BUSINESS_FILE_INVALID', `${where} is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`, {
-      status: 400,
       details: { file, problems },
       cause: options.cause,
     });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { manualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { isPostgresUrl, openBookingService } from './open-booking-service.js';
 
 let dir: string;
@@ -17,7 +17,7 @@ describe('openBookingService', () => {
   it("runs the owner's file on a new database and keeps bookings across restarts", async () => {
     const database = join(dir, 'bookings.db');
     const businessFile = new URL('../../examples/business.yaml', import.meta.url).pathname;
-    const clock = manualClock('2026-12-01T09:00:00Z');
+    const clock = new ManualClock('2026-12-01T09:00:00Z');
     const first = await openBookingService({ database, businessFile, clock });
     expect(first.business.name).toBe('Harbour Lane Wellness');
     const { booking } = await first.book({ customerId: 'ann', service: 'sports massage', date: '2026-12-03', time: '08:00' });

@@ -1,7 +1,7 @@
 import { BookingService, type BookingServiceOptions } from './booking-service.js';
 import type { BookingStore } from './booking-store.js';
 import type { Business } from './business.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import { loadBusiness } from './load-business.js';
 import { openPostgresBookingStore } from './postgres-booking-store.js';
 import { openSqliteBookingStore } from './sqlite-booking-store.js';

@@ -6,6 +6,7 @@ import type { Business } from './business.js';
 import { generateConfirmationCode, type RandomInt } from './confirmation-code.js';
 import { runPostgresMigrations } from './postgres-migrations.js';
 import { BOOKING_COLUMNS, catalogFingerprint, rowToBooking, toCents, type BookingRow } from './store-rows.js';
+import { dependencyUnreachable } from '../shared/dependency-errors.js';
 import { UNIT_MIN, unitsCovering } from './time-units.js';
 
 export interface PostgresBookingStoreOptions {
@@ -46,12 +47,14 @@ export class PostgresBookingStore implements BookingStore {
   /** Migration versions applied when this store opened (empty when up to date). */
   appliedMigrations: readonly number[] = [];
   readonly #pool: pg.Pool;
+  readonly #url: string;
   readonly #random: RandomInt | undefined;
   readonly #attempts: number;
 
   constructor(options: PostgresBookingStoreOptions) {
     this.schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`, { status: 400 });
+    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`);
+    this.#url = options.connectionString;
     this.#random = options.random;
     this.#attempts = options.attempts ?? 8;
     this.#pool = new pg.Pool({
@@ -66,7 +69,9 @@ export class PostgresBookingStore implements BookingStore {
 
   /** Create the schema when missing and apply pending migrations. */
   async migrate(): Promise<number[]> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw dependencyUnreachable('Postgres', this.#url, error);
+    });
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       return await runPostgresMigrations(client);
@@ -241,7 +246,7 @@ export class PostgresBookingStore implements BookingStore {
         const code = pgError(error).code;
         const retryable = error instanceof Retry || code === PG.deadlock || code === PG.serialization;
         if (retryable && attempt < this.#attempts) continue;
-        if (error instanceof Retry) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.', { status: 500 });
+        if (error instanceof Retry) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.');
         throw error;
       } finally {
         client.release();
@@ -291,7 +296,7 @@ async function takeUnits(c: Client, serviceId: string, units: number[]): Promise
 
 async function releaseUnits(c: Client, serviceId: string, units: number[]): Promise<void> {
   const released = await c.query('UPDATE slot_occupancy SET booked = booked - 1 WHERE service_id = $1 AND unit BETWEEN $2 AND $3', [serviceId, units[0], units[units.length - 1]]);
-  if (released.rowCount !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`, { status: 500 });
+  if (released.rowCount !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`);
   // Rows at zero stay: deleting them would make a concurrent taker wait for this whole
   // transaction and re-insert, a lock pattern that can deadlock. Readers skip booked = 0.
 }

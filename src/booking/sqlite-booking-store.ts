@@ -24,10 +24,8 @@ export interface SqliteBookingStoreOptions {
 }
 
 /** The database stayed locked by other writers for longer than the busy timeout. */
-export class StoreBusyError extends ConciergeError {
-  constructor(cause: unknown) {
-    super('STORE_BUSY', 'The booking database is busy; try again in a moment.', { status: 503, cause });
-  }
+function storeBusy(cause: unknown): ConciergeError {
+  return new ConciergeError('STORE_BUSY', 'The booking database is busy; try again in a moment.', { cause });
 }
 
 class CodeCollision extends Error {}
@@ -136,7 +134,7 @@ export class SqliteBookingStore implements BookingStore {
       } catch (error) {
         // A collision rolled everything back; a fresh code is a fresh attempt.
         if (error instanceof CodeCollision && i + 1 < this.#codeAttempts) continue;
-        if (error instanceof CodeCollision) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.', { status: 500 });
+        if (error instanceof CodeCollision) throw new ConciergeError('CODE_SPACE_EXHAUSTED', 'Could not find a free confirmation code.');
         throw error;
       }
     }
@@ -238,7 +236,7 @@ export class SqliteBookingStore implements BookingStore {
     const released = this.#stmt.releaseUnits.run({ service_id: serviceId, first: units[0]!, last: units[units.length - 1]! }).changes;
     // Every unit of a confirmed booking holds a place; anything else means the rows were
     // edited by hand, and writing on would hide it.
-    if (released !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`, { status: 500 });
+    if (released !== units.length) throw new ConciergeError('STORE_INCONSISTENT', `occupancy of ${serviceId} does not match its bookings`);
     this.#stmt.dropEmptyUnits.run({ service_id: serviceId, first: units[0]!, last: units[units.length - 1]! });
   }
 
@@ -252,7 +250,7 @@ export class SqliteBookingStore implements BookingStore {
     try {
       return fn();
     } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_BUSY') throw new StoreBusyError(error);
+      if (sqliteCode(error) === 'SQLITE_BUSY') throw storeBusy(error);
       throw error;
     }
   }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ADMISSION_BENCH_PRESETS, runAdmissionBench, type AdmissionBenchPreset, type AdmissionBenchResult, type AdmissionMode } from '../bench/admission-bench.js';
-import { field, resolveSettings } from '../config/settings.js';
+import { field, type SettingSources } from '../config/settings.js';
 import { createProgressPrinter } from '../loadtest/progress-printer.js';
-import { runAction, untilSignal } from './run-action.js';
+import { untilSignal } from './run-action.js';
+import { withSettings } from './settings-action.js';
 
 const PRESETS = Object.keys(ADMISSION_BENCH_PRESETS) as [AdmissionBenchPreset, ...AdmissionBenchPreset[]];
 
@@ -14,11 +15,20 @@ const schema = z.object({
     .transform((text) => text.split(',').map((s) => s.trim()))
     .pipe(z.array(z.enum(['off', 'on'], { error: 'must be off, on or off,on' })).min(1))
     .optional(),
-  timeScale: field.positiveNumber().max(1, 'must be at most 1').default(0.05),
+  timeScale: field.timeScale().default(0.05),
   out: z.string().min(1).default('out/bench'),
   latencyCheck: field.bool().default(true),
   serverArg: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean)).default([]),
 });
+
+const sources: SettingSources<z.input<typeof schema>> = {
+  preset: { flag: '--preset', arg: '<name>', help: 'seed (10, 50, 100 users, Tier-1; off and on) or saturation (1,000 users, Tier-1; on)' },
+  modes: { flag: '--modes', arg: '<list>', help: 'which modes to run: off,on', defaultText: "the preset's" },
+  timeScale: { flag: '--time-scale', arg: '<f>', help: 'simulator and server clock scale' },
+  out: { flag: '--out', arg: '<dir>', help: "where bench.json and each mode's reports go" },
+  serverArg: { flag: '--server-arg', arg: '<arg>', takes: 'repeat', help: "extra concierge serve flags for both modes, repeatable: --server-arg='--deadline-ms 300000'" },
+  latencyCheck: { flag: '--latency-check', arg: '<bool>', help: 'seed preset: also measure the 10-user/1-user median ratio in real time, about a minute per mode' },
+};
 
 function pct(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
@@ -79,39 +89,23 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
 }
 
 export function registerAdmissionBench(bench: Command): void {
-  bench
-    .command('admission', { isDefault: true })
-    .description('The seed replay with admission control off and on, side by side (default bench); or the 1,000-user saturation scenario.')
-    .option('--preset <name>', `seed (10, 50, 100 users, Tier-1; off and on) or saturation (1,000 users, Tier-1; on) (default seed)`)
-    .option('--modes <list>', 'which modes to run: off,on (default: the preset’s)')
-    .option('--time-scale <f>', 'simulator and server clock scale (default 0.05)')
-    .option('--out <dir>', 'where bench.json and each mode’s reports go (default out/bench)')
-    .option('--server-arg <flags...>', 'extra concierge serve flags for both modes')
-    .option('--latency-check <bool>', 'seed preset: also measure the 10-user/1-user median ratio in real time, about a minute per mode (default true)')
-    .action(
-      runAction(async (flags: Record<string, unknown>) => {
-        const settings = resolveSettings(
-          schema,
-          { preset: { flag: '--preset' }, latencyCheck: { flag: '--latency-check' }, modes: { flag: '--modes' }, timeScale: { flag: '--time-scale' }, out: { flag: '--out' }, serverArg: { flag: '--server-arg' } },
-          { flags },
-        );
-        const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
-        const controller = new AbortController();
-        void untilSignal().then(() => controller.abort());
-        const printer = createProgressPrinter(process.stderr, { mode: process.stderr.isTTY && process.env.CI !== 'true' ? 'tty' : 'plain', timeScale: settings.timeScale });
-        const result = await runAdmissionBench({
-          preset: settings.preset,
-          modes,
-          timeScale: settings.timeScale,
-          out: settings.out,
-          serverArgs: settings.serverArg,
-          signal: controller.signal,
-          latencyCheck: settings.latencyCheck,
-          onMode: (mode, what) => process.stderr.write(`== admission ${mode}: ${what}\n`),
-          onEvent: printer,
-        });
-        process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);
-        return result.targets.every((t) => t.pass) ? 0 : 1;
-      }),
-    );
+  withSettings(bench.command('admission', { isDefault: true }).description('The seed replay with admission control off and on, side by side (default bench); or the 1,000-user saturation scenario.'), schema, sources, async (settings) => {
+    const modes = settings.modes ?? [...ADMISSION_BENCH_PRESETS[settings.preset].defaultModes];
+    const controller = new AbortController();
+    void untilSignal().then(() => controller.abort());
+    const printer = createProgressPrinter(process.stderr, { mode: process.stderr.isTTY && process.env.CI !== 'true' ? 'tty' : 'plain', timeScale: settings.timeScale });
+    const result = await runAdmissionBench({
+      preset: settings.preset,
+      modes,
+      timeScale: settings.timeScale,
+      out: settings.out,
+      serverArgs: settings.serverArg,
+      signal: controller.signal,
+      latencyCheck: settings.latencyCheck,
+      onMode: (mode, what) => process.stderr.write(`== admission ${mode}: ${what}\n`),
+      onEvent: printer,
+    });
+    process.stdout.write(`${renderBenchTable(result)}\nwrote ${settings.out}/bench.json and ${modes.map((m) => `${settings.out}/${m}/report.{json,md,html}`).join(', ')}\n`);
+    return result.targets.every((t) => t.pass) ? 0 : 1;
+  });
 }

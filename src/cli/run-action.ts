@@ -1,10 +1,11 @@
-import { ConfigError } from '../config/config-error.js';
+import { ERROR_CATALOGUE } from '../shared/error-catalogue.js';
 import { isConciergeError } from '../shared/errors.js';
 
 /**
- * Wrap a subcommand's action so that every failure ends the same way: a configuration
- * problem exits 2 with the list of bad settings, any other known error exits 1 with its
- * code, and an unexpected one exits 1 with its stack.
+ * Wrap a subcommand's action so that every failure ends the same way: a known error prints
+ * its code and message and exits with the catalogue's exit code (2 for a refusal to start,
+ * 1 otherwise; a bad configuration prints only its list of bad settings), and an unexpected
+ * one exits 1 with its stack.
  */
 export function runAction<A extends unknown[]>(action: (...args: A) => Promise<void | number>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -12,12 +13,9 @@ export function runAction<A extends unknown[]>(action: (...args: A) => Promise<v
       const code = await action(...args);
       if (typeof code === 'number') process.exitCode = code;
     } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 2;
-      } else if (isConciergeError(error)) {
-        process.stderr.write(`error ${error.code}: ${error.message}\n`);
-        process.exitCode = 1;
+      if (isConciergeError(error)) {
+        process.stderr.write(error.code === 'CONFIG_INVALID' ? `${error.message}\n` : `error ${error.code}: ${error.message}\n`);
+        process.exitCode = ERROR_CATALOGUE[error.code].exitCode;
       } else {
         process.stderr.write(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
         process.exitCode = 1;

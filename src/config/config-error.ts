@@ -21,7 +21,7 @@ export class ConfigError extends ConciergeError {
       const given = s.given === undefined ? '' : ` (got ${JSON.stringify(s.given)})`;
       return `  ${name}: ${s.problem}${given}`;
     });
-    super('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, { status: 400 });
+    super('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
     this.settings = settings;
   }
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../observability/logger.js';
-import { field, type SettingSources } from './settings.js';
+import { LATENCY_PROFILE_NAMES } from '../sim/latency-profiles.js';
+import { LIMIT_PRESET_NAMES } from '../sim/limit-presets.js';
+import { simSettingsSchema } from '../sim/sim-settings.js';
+import { field, shownDefault, type SettingSources } from './settings.js';
 
 /**
  * The server's own settings. The LLM-call settings (admission control, budgets, retries,
@@ -8,23 +11,35 @@ import { field, type SettingSources } from './settings.js';
  * both from the same flags and environment.
  */
 
-/** `key1=customer-1,key2=customer-2` */
-const apiKeyList = z
-  .string()
-  .transform((text, ctx) => {
-    const map = new Map<string, string>();
-    for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const [key, customer] = entry.split('=').map((s) => s.trim());
-      if (!key || !customer) {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of KEY=CUSTOMER_ID pairs' });
-        return z.NEVER;
-      }
-      map.set(key, customer);
-    }
-    return map;
-  });
+const KEY = /^[^\s=,]+$/;
 
-const keyList = z.string().transform((text) => new Set(text.split(',').map((s) => s.trim()).filter(Boolean)));
+/** `key1=customer-1,key2=customer-2`: every entry one key bound to one customer. */
+const apiKeyList = z.string().transform((text, ctx) => {
+  const map = new Map<string, string>();
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const [index, entry] of entries.entries()) {
+    const parts = entry.split('=');
+    if (parts.length !== 2 || !KEY.test(parts[0]!) || !KEY.test(parts[1]!)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} is not KEY=CUSTOMER_ID; expected a comma-separated list such as key1=customer-1,key2=customer-2` });
+      return z.NEVER;
+    }
+    map.set(parts[0]!, parts[1]!);
+  }
+  return map;
+});
+
+/** `k1,k2`: bare keys, each one an admin. */
+const keyList = z.string().transform((text, ctx) => {
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const [index, entry] of entries.entries()) {
+    if (!KEY.test(entry)) {
+      const hint = entry.includes('=') ? ' (KEY=CUSTOMER pairs belong in CONCIERGE_API_KEYS)' : '';
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} is not a bare key${hint}; expected a comma-separated list of keys such as adminkey1,adminkey2` });
+      return z.NEVER;
+    }
+  }
+  return new Set(entries);
+});
 
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
@@ -49,9 +64,10 @@ export const serveSettingsSchema = z.object({
   bodyLimitBytes: field.positiveInt().default(64 * 1024),
   maxMessageChars: field.positiveInt().default(4000),
   shutdownGraceMs: field.positiveInt().default(30_000),
-  timeScale: field.positiveNumber().max(100, 'must be at most 100').default(1),
-  simPreset: z.string().optional(),
-  simLatency: z.string().optional(),
+  timeScale: field.timeScale().default(1),
+  // Checked here, at the edge, so that a bad one names --sim-preset (the simulator's own flag is --preset).
+  simPreset: z.enum(LIMIT_PRESET_NAMES, { error: `must be one of ${LIMIT_PRESET_NAMES.join(', ')}` }).optional(),
+  simLatency: z.enum(LATENCY_PROFILE_NAMES, { error: `must be one of ${LATENCY_PROFILE_NAMES.join(', ')}` }).optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   metricsPort: field.port().optional(),
   metricsHost: field.host().optional(),
@@ -60,26 +76,26 @@ export const serveSettingsSchema = z.object({
 export type ServeSettings = z.output<typeof serveSettingsSchema>;
 
 export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSchema>> = {
-  host: { flag: '--host', env: 'CONCIERGE_HOST' },
-  port: { flag: '--port', env: 'CONCIERGE_PORT' },
-  db: { flag: '--db', env: 'CONCIERGE_DB' },
-  business: { flag: '--business', env: 'CONCIERGE_BUSINESS_FILE' },
-  apiKeys: { flag: '--api-keys', env: 'CONCIERGE_API_KEYS' },
-  adminKeys: { flag: '--admin-keys', env: 'CONCIERGE_ADMIN_KEYS' },
-  openaiApiKey: { flag: '--openai-api-key', env: 'OPENAI_API_KEY' },
-  openaiBaseUrl: { flag: '--openai-base-url', env: 'OPENAI_BASE_URL' },
-  model: { flag: '--model', env: 'CONCIERGE_MODEL' },
-  temperature: { flag: '--temperature', env: 'CONCIERGE_TEMPERATURE' },
-  historyMessages: { flag: '--history-messages', env: 'CONCIERGE_HISTORY_MESSAGES' },
-  recursionLimit: { flag: '--recursion-limit', env: 'CONCIERGE_RECURSION_LIMIT' },
-  runTimeoutMs: { flag: '--run-timeout-ms', env: 'CONCIERGE_RUN_TIMEOUT_MS' },
-  bodyLimitBytes: { flag: '--body-limit-bytes', env: 'CONCIERGE_BODY_LIMIT_BYTES' },
-  maxMessageChars: { flag: '--max-message-chars', env: 'CONCIERGE_MAX_MESSAGE_CHARS' },
-  shutdownGraceMs: { flag: '--shutdown-grace-ms', env: 'CONCIERGE_SHUTDOWN_GRACE_MS' },
-  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
-  simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET' },
-  simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY' },
-  logLevel: { flag: '--log-level', env: 'CONCIERGE_LOG_LEVEL' },
-  metricsPort: { flag: '--metrics-port', env: 'CONCIERGE_METRICS_PORT' },
-  metricsHost: { flag: '--metrics-host', env: 'CONCIERGE_METRICS_HOST' },
+  host: { flag: '--host', env: 'CONCIERGE_HOST', arg: '<host>', help: 'interface to bind; without API keys only a loopback address' },
+  port: { flag: '--port', env: 'CONCIERGE_PORT', arg: '<port>', help: 'port; 0 picks a free one' },
+  db: { flag: '--db', env: 'CONCIERGE_DB', arg: '<path>', help: 'SQLite database file (bookings, threads, runs, checkpoints)' },
+  business: { flag: '--business', env: 'CONCIERGE_BUSINESS_FILE', arg: '<file>', help: "the owner's business file, JSON or YAML", defaultText: 'the demo business' },
+  apiKeys: { flag: '--api-keys', env: 'CONCIERGE_API_KEYS', arg: '<list>', help: 'KEY=CUSTOMER_ID pairs, comma-separated', secret: true },
+  adminKeys: { flag: '--admin-keys', env: 'CONCIERGE_ADMIN_KEYS', arg: '<list>', help: 'admin keys, comma-separated', secret: true },
+  openaiApiKey: { flag: '--openai-api-key', env: 'OPENAI_API_KEY', arg: '<key>', help: 'API key of the provider; prefer the variable (a flag shows in the process list)', secret: true },
+  openaiBaseUrl: { flag: '--openai-base-url', env: 'OPENAI_BASE_URL', arg: '<url>', help: 'OpenAI-compatible endpoint; with neither this nor a key, the built-in simulator answers' },
+  model: { flag: '--model', env: 'CONCIERGE_MODEL', arg: '<name>', help: 'model name' },
+  temperature: { flag: '--temperature', env: 'CONCIERGE_TEMPERATURE', arg: '<t>', help: 'sampling temperature' },
+  historyMessages: { flag: '--history-messages', env: 'CONCIERGE_HISTORY_MESSAGES', arg: '<n>', help: 'latest messages the model sees' },
+  recursionLimit: { flag: '--recursion-limit', env: 'CONCIERGE_RECURSION_LIMIT', arg: '<n>', help: 'graph steps per run' },
+  runTimeoutMs: { flag: '--run-timeout-ms', env: 'CONCIERGE_RUN_TIMEOUT_MS', arg: '<ms>', help: 'a run is aborted after this long (never before its message deadline)' },
+  bodyLimitBytes: { flag: '--body-limit-bytes', env: 'CONCIERGE_BODY_LIMIT_BYTES', arg: '<n>', help: 'largest request body' },
+  maxMessageChars: { flag: '--max-message-chars', env: 'CONCIERGE_MAX_MESSAGE_CHARS', arg: '<n>', help: 'longest user message' },
+  shutdownGraceMs: { flag: '--shutdown-grace-ms', env: 'CONCIERGE_SHUTDOWN_GRACE_MS', arg: '<ms>', help: 'how long shutdown waits for runs in progress' },
+  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiply every duration (timeouts, deadlines, budgets, embedded simulator) by f' },
+  simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET', arg: '<name>', help: `rate-limit preset of the embedded simulator: ${LIMIT_PRESET_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.preset) },
+  simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY', arg: '<profile>', help: `latency profile of the embedded simulator: ${LATENCY_PROFILE_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.latency) },
+  logLevel: { flag: '--log-level', env: 'CONCIERGE_LOG_LEVEL', arg: '<level>', help: `structured logs on stderr: ${LOG_LEVELS.join('|')}` },
+  metricsPort: { flag: '--metrics-port', env: 'CONCIERGE_METRICS_PORT', arg: '<port>', help: 'also serve /metrics, without a key, on this port (loopback or cluster network only)' },
+  metricsHost: { flag: '--metrics-host', env: 'CONCIERGE_METRICS_HOST', arg: '<host>', help: 'interface for --metrics-port', defaultText: '--host' },
 };

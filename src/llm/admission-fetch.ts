@@ -1,11 +1,13 @@
-import { LlmRequestTooLargeError, ProviderQuotaError, ProviderRateLimitError, ProviderUnavailableError } from './admission-errors.js';
-import type { AdmissionGate, Admitted } from './admission-gate.js';
+import type { ConciergeError } from '../shared/errors.js';
+import type { AdmissionGate } from './admission-gate.js';
+import { providerUnavailable } from './provider-errors.js';
 import type { Priority } from './admission-queue.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { LlmObserver } from './llm-observer.js';
-import { abortReason, sleep, type Clock } from './clock.js';
+import { abortReason, clockTimeout, sleep, type Clock } from '../shared/clock.js';
 import { parseErrorBody, parseRateLimitHeaders, retryAfterMs, retryHintMs, type ProviderLimits } from './provider-headers.js';
-import { classifyFailure, fitsDeadline, fullJitterBackoff, rateLimitPauseMs, type BackoffOptions } from './retry-policy.js';
+import { decideRetry, type AttemptFailure, type RetryDecision } from './retry-decision.js';
+import { classifyFailure, type BackoffOptions } from './retry-policy.js';
 import { currentRunContext } from './run-context.js';
 import { completionAllowance, type ChatCompletionBody, type TokenEstimator } from './token-estimate.js';
 import type { Need } from './token-bucket.js';
@@ -79,15 +81,25 @@ interface ChatRequest {
 }
 
 
+/** The counter each kind of failed attempt adds to. */
+const FAILURE_COUNTERS: Record<AttemptFailure, keyof ProviderCounters | undefined> = {
+  'rate-limited': 'rateLimited',
+  quota: 'quotaErrors',
+  'too-large': 'tooLarge',
+  'server-error': 'serverErrors',
+  transient: undefined,
+  'client-error': undefined,
+  timeout: 'timeouts',
+  network: 'networkErrors',
+};
+
 /**
  * The admission fetch: what the OpenAI SDK calls instead of `fetch`. For each
  * `POST …/chat/completions` it estimates the call's tokens, waits its turn in the gate,
  * sends it, settles the reservation with the real usage and the provider's headers (when a
- * stream ends, for streams), and applies the one retry policy: 429s pause the whole budget
- * and retry through the queue; 5xx and timeouts back off with full jitter and feed the
- * circuit breaker; quota and too-large errors are never retried. When it gives up it throws
- * a typed error (the SDK wraps it as the `cause` of its connection error); any other
- * request passes straight through.
+ * stream ends, for streams), and carries out what the one retry policy (`decideRetry`)
+ * decides about a failed attempt. When it gives up it throws a typed error (the SDK wraps it
+ * as the `cause` of its connection error); any other request passes straight through.
  */
 export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
   const { inner, gate, estimator, clock, counters } = options;
@@ -108,6 +120,19 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
     const need: Need = { requests: 1, tokens: estimator.promptTokens(body) + allowance.tokens };
     const primary = typeof body.model === 'string' ? body.model : '';
     const bodyFor = memoBodies(body);
+    /** What the retry policy needs to know besides the failure itself. */
+    const facts = (attempt: number, what: { status?: number; message: string; explicitMs?: number | undefined; anyMs?: number | undefined }) => ({
+      attempt,
+      status: what.status,
+      message: what.message,
+      hints: { explicitMs: what.explicitMs, anyMs: what.anyMs },
+      now: clock.now(),
+      deadlineAt,
+      serviceMs: gate.serviceMs,
+      maxRetries: options.maxRetries,
+      backoff: options.backoff,
+      random: options.random,
+    });
 
     for (let attempt = 0; ; attempt += 1) {
       const closedFor = circuitRefusal(options, primary);
@@ -118,42 +143,34 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
       options.observer?.admitted(admitted.waitedMs, priority);
       const route = pickRoute(options, primary);
       if (!route) {
-        await giveBack(gate, admitted, need);
+        await admitted.settle({ delta: { requests: -need.requests, tokens: -need.tokens } });
         throw unavailable(options, `the circuit for ${primary} is open after repeated failures`, options.breakerFor(primary).retryInMs());
       }
       if (route.model !== primary) counters.fallbackCalls += 1;
       counters.calls += 1;
 
       const sentAt = clock.now();
-      const timer = attemptTimer(clock, options.attemptTimeoutMs);
+      const timer = clockTimeout(clock, options.attemptTimeoutMs, 'the provider did not answer in time');
       let response: Response;
       try {
         response = await inner(url, { ...init, body: bodyFor(route.model), signal: anySignal(signal, timer.signal) });
       } catch (error) {
         timer.clear();
-        gate.delivered(admitted.reservation);
-        // The reservation stays spent: the provider may have counted the attempt.
-        gate.callFinished(undefined);
+        // No answer: the reservation stays spent, since the provider may have counted the attempt.
+        void admitted.settle({});
         if (signal?.aborted) {
           route.breaker.release();
           throw abortReason(signal);
         }
-        route.breaker.failure();
-        if (timer.fired) counters.timeouts += 1;
-        else counters.networkErrors += 1;
-        const delayMs = fullJitterBackoff(attempt, options.backoff, options.random);
+        const failure = timer.fired ? 'timeout' : 'network';
+        count(counters, failure);
         const what = timer.fired ? `no answer within ${Math.round(options.attemptTimeoutMs)} ms` : `connection failed (${describe(error)})`;
-        if (attempt >= options.maxRetries || !fitsDeadline({ now: clock.now(), delayMs, serviceMs: gate.serviceMs, deadlineAt })) {
-          throw unavailable(options, what, delayMs);
-        }
-        await sleep(clock, delayMs, signal);
-        countRetry(counters);
+        await carryOut(decideRetry({ ...facts(attempt, { message: what }), failure }), route.breaker, signal);
         priority = 'continuing';
         continue;
       }
       timer.clear();
-      gate.delivered(admitted.reservation);
-
+      admitted.delivered();
       const limits = parseRateLimitHeaders(response.headers);
       gate.limitsLearned();
 
@@ -163,73 +180,56 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
         const answeredAt = clock.now();
         return settleOnCompletion(response, (usage) => {
           const now = clock.now();
-          gate.callFinished(now - sentAt);
-          void gate.settle(admitted.reservation, { delta: costDelta(options.chargeBasis, usage, allowance.tokens, need), limits, limitsAgeMs: now - answeredAt });
+          void admitted.settle({ durationMs: now - sentAt, delta: costDelta(options.chargeBasis, usage, allowance.tokens, need), limits, limitsAgeMs: now - answeredAt });
         });
       }
 
       const text = await response.text().catch(() => '');
       const errorBody = parseErrorBody(text);
-      const kind = classifyFailure(response.status, errorBody, response.headers);
-      gate.callFinished(undefined);
-      const message = errorBody?.message ?? `HTTP ${response.status}`;
-
-      if (kind === 'quota' || kind === 'too-large' || kind === 'client-error') {
-        route.breaker.release();
-        void gate.settle(admitted.reservation, { limits });
-        if (kind === 'quota') {
-          counters.quotaErrors += 1;
-          throw new ProviderQuotaError(message);
-        }
-        if (kind === 'too-large') {
-          counters.tooLarge += 1;
-          throw new LlmRequestTooLargeError(message);
-        }
+      const failure = classifyFailure(response.status, errorBody, response.headers);
+      count(counters, failure);
+      const decision = decideRetry({
+        ...facts(attempt, {
+          status: response.status,
+          message: errorBody?.message ?? `HTTP ${response.status}`,
+          explicitMs: retryAfterMs(response.headers, clock.now()),
+          anyMs: retryHintMs(response.headers, errorBody, clock.now()),
+        }),
+        failure,
+      });
+      const pauseMs = decision.kind === 'pass-through' ? undefined : decision.pauseBudgetMs;
+      await admitted.settle({ limits, ...(pauseMs === undefined ? {} : { pauseForMs: pauseMs, drain: !hasRemaining(limits) }) });
+      if (decision.kind === 'pass-through') {
+        route.breaker[decision.breaker]();
         return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
       }
-
-      if (kind === 'rate-limited') {
-        // A 429 says the budget was wrong, not that the provider is unhealthy.
-        route.breaker.release();
-        counters.rateLimited += 1;
-        const pauseMs = rateLimitPauseMs(retryHintMs(response.headers, errorBody, clock.now()), attempt, options.backoff, options.random);
-        await gate.settle(admitted.reservation, { limits, pauseForMs: pauseMs, drain: !hasRemaining(limits) });
-        if (attempt >= options.maxRetries || !fitsDeadline({ now: clock.now(), delayMs: pauseMs, serviceMs: gate.serviceMs, deadlineAt })) {
-          counters.gaveUpRateLimited += 1;
-          throw new ProviderRateLimitError(message, pauseMs);
-        }
-        // No sleep here: the pause holds the whole queue, this call included.
-        countRetry(counters);
-        priority = 'continuing';
-        continue;
-      }
-
-      // 5xx, 408, 409
-      if (kind === 'server-error') {
-        route.breaker.failure();
-        counters.serverErrors += 1;
-      } else route.breaker.release();
-      void gate.settle(admitted.reservation, { limits });
-      // Only an explicit Retry-After counts here: the rate-limit resets say nothing about an outage.
-      const delayMs = Math.max(retryAfterMs(response.headers, clock.now()) ?? 0, fullJitterBackoff(attempt, options.backoff, options.random));
-      if (attempt >= options.maxRetries || !fitsDeadline({ now: clock.now(), delayMs, serviceMs: gate.serviceMs, deadlineAt })) {
-        throw unavailable(options, `HTTP ${response.status}: ${message}`, delayMs);
-      }
-      await sleep(clock, delayMs, signal);
-      countRetry(counters);
+      await carryOut(decision, route.breaker, signal);
       priority = 'continuing';
     }
   };
+
+  /** Do what the policy decided: give up with its error, or wait and let the loop try again. */
+  async function carryOut(decision: Exclude<RetryDecision, { kind: 'pass-through' }>, breaker: CircuitBreaker, signal?: AbortSignal): Promise<void> {
+    breaker[decision.breaker]();
+    if (decision.kind === 'give-up') {
+      if (decision.error.code === 'PROVIDER_RATE_LIMITED') counters.gaveUpRateLimited += 1;
+      if (decision.error.code === 'PROVIDER_UNAVAILABLE') counters.gaveUpUnavailable += 1;
+      throw decision.error;
+    }
+    await sleep(clock, decision.sleepMs, signal);
+    // The gate's own count; a run's retries are counted by the metered fetch, which sees every attempt.
+    counters.retries += 1;
+  }
 }
 
-/** The gate's own count; a run's retries are counted by the metered fetch, which sees every attempt. */
-function countRetry(counters: ProviderCounters): void {
-  counters.retries += 1;
+function count(counters: ProviderCounters, failure: AttemptFailure): void {
+  const name = FAILURE_COUNTERS[failure];
+  if (name) counters[name] += 1;
 }
 
-function unavailable(options: AdmissionFetchOptions, message: string, retryAfterMs: number | undefined): ProviderUnavailableError {
+function unavailable(options: AdmissionFetchOptions, message: string, retryAfterMs: number | undefined): ConciergeError {
   options.counters.gaveUpUnavailable += 1;
-  return new ProviderUnavailableError(message, retryAfterMs);
+  return providerUnavailable(message, retryAfterMs);
 }
 
 /** Real ms until the primary model can be tried, when its circuit is open and no fallback can stand in. */
@@ -248,12 +248,6 @@ function pickRoute(options: AdmissionFetchOptions, primary: string): { model: st
   if (!fallbackModel || fallbackModel === primary) return undefined;
   const fallback = options.breakerFor(fallbackModel);
   return fallback.tryPass() ? { model: fallbackModel, breaker: fallback } : undefined;
-}
-
-async function giveBack(gate: AdmissionGate, admitted: Admitted, need: Need): Promise<void> {
-  gate.delivered(admitted.reservation);
-  gate.callFinished(undefined);
-  await gate.settle(admitted.reservation, { delta: { requests: -need.requests, tokens: -need.tokens } });
 }
 
 /**
@@ -310,23 +304,6 @@ function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal | un
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   if (present.length <= 1) return present[0];
   return AbortSignal.any(present);
-}
-
-/** Aborts one attempt that has not answered in time; cleared once the answer starts. */
-function attemptTimer(clock: Clock, ms: number): { signal: AbortSignal; clear(): void; readonly fired: boolean } {
-  const controller = new AbortController();
-  let fired = false;
-  const cancel = clock.setTimer(ms, () => {
-    fired = true;
-    controller.abort(new DOMException('the provider did not answer in time', 'TimeoutError'));
-  });
-  return {
-    signal: controller.signal,
-    clear: cancel,
-    get fired() {
-      return fired;
-    },
-  };
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AdmissionShedError, LlmRequestTooLargeError } from './admission-errors.js';
+import { AdmissionShedError } from './admission-errors.js';
 import { AdmissionGate, type Admitted, type Ticket } from './admission-gate.js';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { BudgetConfig } from './token-bucket.js';
 
@@ -31,10 +31,19 @@ function track(promise: Promise<Admitted>) {
   return state;
 }
 
+/** `waiting` stays queued until `unblock` has run, and is admitted then. */
+async function admittedOnlyAfter(waiting: ReturnType<typeof track>, unblock: () => void): Promise<void> {
+  await flush();
+  expect(waiting.admitted).toBeUndefined();
+  unblock();
+  await flush();
+  expect(waiting.admitted).toBeDefined();
+}
+
 /** Admit a call and let it reach the provider (its answer has started). */
 async function sent(gate: AdmissionGate, t: Ticket): Promise<Admitted> {
   const admitted = await gate.admit(t);
-  gate.delivered(admitted.reservation);
+  admitted.delivered();
   return admitted;
 }
 
@@ -48,8 +57,24 @@ describe('AdmissionGate', () => {
     const a = await gate.admit(ticket(clock));
     expect(a.waitedMs).toBe(0);
     expect(gate.stats().inFlight).toBe(1);
-    gate.callFinished(1200);
+    await a.settle({ durationMs: 1200 });
     expect(gate.stats()).toMatchObject({ inFlight: 0, admitted: 1, serviceMs: 1200 });
+  });
+
+  it('settles an admitted call exactly once: a second settle throws and changes nothing', async () => {
+    const { gate, clock, budget } = setup({ rpm: 6 });
+    const a = await gate.admit(ticket(clock));
+    const b = await gate.admit(ticket(clock));
+    a.delivered();
+    a.delivered(); // idempotent: the call reached the provider once
+    await a.settle({ durationMs: 1000, delta: { requests: -1, tokens: -100 } });
+    const after = { stats: gate.stats(), remaining: budget.snapshot().requests.remaining };
+    expect(after.stats.inFlight).toBe(1);
+    expect(() => a.settle({ durationMs: 1000, delta: { requests: -1, tokens: -100 } })).toThrow(/already been settled/);
+    expect(gate.stats()).toEqual(after.stats);
+    expect(budget.snapshot().requests.remaining).toBe(after.remaining);
+    await b.settle({});
+    expect(gate.stats().inFlight).toBe(0);
   });
 
   it('preflight refuses a new message that could not make its deadline, without queueing or reserving', async () => {
@@ -76,7 +101,7 @@ describe('AdmissionGate', () => {
     const order: string[] = [];
     const wait = (name: string, t: Partial<Ticket>) =>
       gate.admit(ticket(clock, { deadlineAt: clock.now() + 600_000, ...t })).then((a) => {
-        gate.delivered(a.reservation);
+        a.delivered();
         order.push(name);
       });
     const all = [
@@ -116,8 +141,7 @@ describe('AdmissionGate', () => {
   it('counts the typical call duration against the deadline', async () => {
     const { gate, clock } = setup({ rpm: 6 });
     for (let i = 0; i < 6; i += 1) {
-      await sent(gate, ticket(clock));
-      gate.callFinished(6000);
+      await (await sent(gate, ticket(clock))).settle({ durationMs: 6000 });
     }
     // Starts in 10 s, takes 6 s: misses a 15 s deadline by 1 s.
     const late = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 15_000 })));
@@ -160,7 +184,7 @@ describe('AdmissionGate', () => {
     const { gate, clock } = setup({ rpm: 600 });
     const first = await gate.admit(ticket(clock));
     // The provider answered 429 with "try again in 30s": everyone pauses.
-    await gate.settle(first.reservation, { pauseForMs: 30_000 });
+    await first.settle({ pauseForMs: 30_000 });
     const patient = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 60_000, customerId: 'p' })));
     const tight = track(gate.admit(ticket(clock, { deadlineAt: clock.now() + 20_000, customerId: 't' })));
     await flush();
@@ -175,7 +199,7 @@ describe('AdmissionGate', () => {
 
   it('refuses a call larger than the whole limit without retrying it', async () => {
     const { gate, clock } = setup({ tpm: 1000 });
-    await expect(gate.admit(ticket(clock, { need: { requests: 1, tokens: 5000 } }))).rejects.toBeInstanceOf(LlmRequestTooLargeError);
+    await expect(gate.admit(ticket(clock, { need: { requests: 1, tokens: 5000 } }))).rejects.toMatchObject({ code: 'LLM_REQUEST_TOO_LARGE', status: 413 });
   });
 
   it('never has more on its way to the provider than one bucket holds', async () => {
@@ -183,19 +207,14 @@ describe('AdmissionGate', () => {
     const first = await gate.admit(ticket(clock, { need: { requests: 1, tokens: 700_000 } }));
     clock.advance(60_000); // the budget is full again, but the first call has not reached the provider
     const second = track(gate.admit(ticket(clock, { need: { requests: 1, tokens: 700_000 }, deadlineAt: clock.now() + 600_000 })));
-    await flush();
-    expect(second.admitted).toBeUndefined();
-    gate.delivered(first.reservation);
-    await flush();
-    expect(second.admitted).toBeDefined();
+    await admittedOnlyAfter(second, () => first.delivered());
   });
 
   it('learns how many calls a message takes, and admits a new message only if all of them fit', async () => {
     const { gate, clock } = setup({ rpm: 60_000 });
     for (let i = 0; i < 400; i += 1) {
       for (const priority of ['new', 'continuing'] as const) {
-        await sent(gate, ticket(clock, { priority }));
-        gate.callFinished(1000);
+        await (await sent(gate, ticket(clock, { priority }))).settle({ durationMs: 1000 });
       }
     }
     expect(gate.stats().callsPerMessage).toBeCloseTo(2, 1);
@@ -207,12 +226,7 @@ describe('AdmissionGate', () => {
   it('sends one probe at a time while the limits are unknown', async () => {
     const { gate, clock } = setup({ learn: true });
     await gate.admit(ticket(clock));
-    const second = track(gate.admit(ticket(clock)));
-    await flush();
-    expect(second.admitted).toBeUndefined();
-    gate.limitsLearned();
-    await flush();
-    expect(second.admitted).toBeDefined();
+    await admittedOnlyAfter(track(gate.admit(ticket(clock))), () => gate.limitsLearned());
   });
 
   it('sheds everything still waiting when closed', async () => {

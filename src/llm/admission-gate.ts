@@ -1,8 +1,9 @@
 import * as hdr from 'hdr-histogram-js';
-import { AdmissionShedError, LlmRequestTooLargeError, type ShedReason } from './admission-errors.js';
+import type { ConciergeError } from '../shared/errors.js';
+import { AdmissionShedError, llmRequestTooLarge, type ShedReason } from './admission-errors.js';
 import { AdmissionQueue, type Priority } from './admission-queue.js';
 import type { RateBudget, Reservation, SettleRequest } from './budget.js';
-import { abortReason, type Clock } from './clock.js';
+import { abortReason, type Clock } from '../shared/clock.js';
 import type { Need } from './token-bucket.js';
 import { predictWaitMs, promiseSlot, shedVerdict, slotMs } from './wait-prediction.js';
 
@@ -36,10 +37,29 @@ export interface Ticket {
   retry?: boolean;
 }
 
+/** How an admitted call ended, for its settlement. */
+export interface CallOutcome extends SettleRequest {
+  /** Real ms from sending to the end of the answer, when the provider answered. */
+  durationMs?: number | undefined;
+}
+
+/**
+ * One admitted call: its reservation and its place among the calls in flight, handed to
+ * the caller as one handle so that the lifecycle cannot be got wrong. `delivered()` when the
+ * provider has the call (its answer started, or the attempt failed); `settle()` once when it
+ * is over, with what it cost and what the provider said.
+ */
 export interface Admitted {
-  reservation: Reservation;
+  readonly reservation: Reservation;
   /** Real ms spent in the queue. */
-  waitedMs: number;
+  readonly waitedMs: number;
+  /** The call is no longer on its way to the provider. Idempotent; `settle` implies it. */
+  delivered(): void;
+  /**
+   * Settle the reservation with the budget and free the call's place, exactly once: a second
+   * call throws (synchronously), since settling twice would count the call twice.
+   */
+  settle(outcome: CallOutcome): Promise<void>;
 }
 
 interface Entry extends Ticket {
@@ -207,30 +227,39 @@ export class AdmissionGate {
     return this.#shed('deadline', this.#retryAfter(entry, wait, now), 'the message cannot be answered within its deadline at the current provider rate limit');
   }
 
-  /**
-   * The provider has answered (or the attempt failed): it has certainly received the call.
-   * Call exactly once per admission, as soon as the answer starts.
-   */
-  delivered(reservation: Reservation): void {
-    this.#outstanding = add(this.#outstanding, scale(reservation.need, -1));
-    if (this.#outstanding.requests < 0.5) this.#outstanding = { requests: 0, tokens: 0 };
-    this.#kick();
+  /** The handle of a call just admitted with `reservation`. */
+  #handleFor(reservation: Reservation, waitedMs: number): Admitted {
+    let delivered = false;
+    let settled = false;
+    const deliver = () => {
+      if (delivered) return;
+      delivered = true;
+      // The provider has certainly received the call: it no longer counts as on its way.
+      this.#outstanding = add(this.#outstanding, scale(reservation.need, -1));
+      if (this.#outstanding.requests < 0.5) this.#outstanding = { requests: 0, tokens: 0 };
+      this.#kick();
+    };
+    return {
+      reservation,
+      waitedMs,
+      delivered: deliver,
+      settle: (outcome) => {
+        if (settled) throw new Error('this admitted call has already been settled');
+        settled = true;
+        deliver();
+        this.#inFlight = Math.max(0, this.#inFlight - 1);
+        const { durationMs, ...request } = outcome;
+        if (durationMs !== undefined && durationMs >= 0) this.#serviceMs = this.#serviceMs === 0 ? durationMs : this.#serviceMs * 0.8 + durationMs * 0.2;
+        return this.#settleBudget(reservation, request);
+      },
+    };
   }
 
-  /**
-   * An admitted call finished (any outcome): call exactly once per admission. `durationMs`
-   * is its real duration when the provider answered it.
-   */
-  callFinished(durationMs: number | undefined): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
-    if (durationMs !== undefined && durationMs >= 0) this.#serviceMs = this.#serviceMs === 0 ? durationMs : this.#serviceMs * 0.8 + durationMs * 0.2;
-    this.#kick();
-  }
-
-  /** Settle a reservation with the budget and let waiting calls try again. */
-  async settle(reservation: Reservation | undefined, input: SettleRequest): Promise<void> {
+  /** Settle a reservation with the budget (when there is anything to settle) and let waiting calls try again. */
+  async #settleBudget(reservation: Reservation, request: SettleRequest): Promise<void> {
     try {
-      await this.#options.budget.settle(reservation, input);
+      const nothing = request.delta === undefined && request.limits === undefined && request.pauseForMs === undefined && !request.drain;
+      if (!nothing) await this.#options.budget.settle(reservation, request);
     } finally {
       this.#kick();
     }
@@ -408,7 +437,7 @@ export class AdmissionGate {
         this.#inFlight += 1;
         this.#outstanding = add(this.#outstanding, head.need);
         this.#countAdmission(head);
-        head.resolve({ reservation: outcome.reservation, waitedMs });
+        head.resolve(this.#handleFor(outcome.reservation, waitedMs));
         continue;
       }
       if (outcome.reason === 'too-large') {
@@ -472,6 +501,6 @@ function scale(need: Need, factor: number): Need {
   return { requests: need.requests * factor, tokens: need.tokens * factor };
 }
 
-function tooLarge(need: number, bucket: 'requests' | 'tokens', limit: number): LlmRequestTooLargeError {
-  return new LlmRequestTooLargeError(`this call needs ${need} ${bucket} but the provider allows ${limit} per minute; shorten the conversation or raise the limit`);
+function tooLarge(need: number, bucket: 'requests' | 'tokens', limit: number): ConciergeError {
+  return llmRequestTooLarge(`this call needs ${need} ${bucket} but the provider allows ${limit} per minute; shorten the conversation or raise the limit`);
 }

@@ -1,8 +1,7 @@
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { resolveSettings } from '../config/settings.js';
-import { addAdmissionOptions, admissionSettingSources, admissionSettingsSchema, configuredLimits, messageDeadlineMs } from './admission-settings.js';
+import { admissionSettingSources, admissionSettingsSchema, configuredLimits, messageDeadlineMs } from './admission-settings.js';
 
 const resolve = (flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags, env });
 
@@ -30,13 +29,5 @@ describe('admission settings', () => {
     } catch (error) {
       expect((error as ConfigError).message).toContain('--budget-safety (CONCIERGE_BUDGET_SAFETY): must be at most 1');
     }
-  });
-
-  it('adds its flags to a command, leaving the ones it already has', () => {
-    const command = new Command('serve').option('--time-scale <f>', 'mine');
-    addAdmissionOptions(command);
-    expect(command.options.filter((o) => o.long === '--time-scale')).toHaveLength(1);
-    command.parse(['--llm-tier', 'tier2', '--budget-backend', 'redis'], { from: 'user' });
-    expect(resolve(command.opts())).toMatchObject({ llmTier: 'tier2', budgetBackend: 'redis' });
   });
 });

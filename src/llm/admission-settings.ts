@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { field, type SettingSources } from '../config/settings.js';
 import { GPT_4O_MINI_TIERS } from '../shared/openai-tiers.js';
@@ -50,7 +49,7 @@ export const admissionSettingsSchema = z.object({
   /** Model to use while the main model's circuit is open. */
   fallbackModel: z.string().min(1, 'must name a model').optional(),
   /** Multiplies every nominal duration: 0.05 runs a minute of provider time in 3 real seconds. */
-  timeScale: field.positiveNumber().max(1000, 'must be at most 1000').default(1),
+  timeScale: field.timeScale().default(1),
   /** Retries of one call after 429s, 5xx or timeouts (the deadline may end them sooner). */
   llmMaxRetries: field.nonNegativeInt().default(4),
   /** Nominal ms one attempt may take before it counts as a timeout. */
@@ -79,71 +78,35 @@ export type AdmissionSettings = z.output<typeof admissionSettingsSchema>;
 export type AdmissionSettingsInput = z.input<typeof admissionSettingsSchema>;
 
 export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
-  admission: { flag: '--admission', env: 'CONCIERGE_ADMISSION' },
-  llmRpm: { flag: '--llm-rpm', env: 'CONCIERGE_LLM_RPM' },
-  llmTpm: { flag: '--llm-tpm', env: 'CONCIERGE_LLM_TPM' },
-  llmTier: { flag: '--llm-tier', env: 'CONCIERGE_LLM_TIER' },
-  budgetSafety: { flag: '--budget-safety', env: 'CONCIERGE_BUDGET_SAFETY' },
-  budgetDepthMs: { flag: '--budget-depth-ms', env: 'CONCIERGE_BUDGET_DEPTH_MS' },
-  budgetBackend: { flag: '--budget-backend', env: 'CONCIERGE_BUDGET_BACKEND' },
-  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL' },
-  budgetKey: { flag: '--budget-key', env: 'CONCIERGE_BUDGET_KEY' },
-  budgetProcesses: { flag: '--budget-processes', env: 'CONCIERGE_BUDGET_PROCESSES' },
-  queueMax: { flag: '--queue-max', env: 'CONCIERGE_QUEUE_MAX' },
-  deadlineMs: { flag: '--deadline-ms', env: 'CONCIERGE_DEADLINE_MS' },
-  callsPerMessage: { flag: '--calls-per-message', env: 'CONCIERGE_CALLS_PER_MESSAGE' },
-  maxCompletionTokens: { flag: '--max-completion-tokens', env: 'CONCIERGE_MAX_COMPLETION_TOKENS' },
-  fallbackModel: { flag: '--fallback-model', env: 'CONCIERGE_FALLBACK_MODEL' },
-  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE' },
-  llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES' },
-  llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS' },
-  llmTimeoutFloorMs: { flag: '--llm-timeout-floor-ms', env: 'CONCIERGE_LLM_TIMEOUT_FLOOR_MS' },
-  backoffBaseMs: { flag: '--backoff-base-ms', env: 'CONCIERGE_BACKOFF_BASE_MS' },
-  backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS' },
-  circuitFailures: { flag: '--circuit-failures', env: 'CONCIERGE_CIRCUIT_FAILURES' },
-  circuitCooldownMs: { flag: '--circuit-cooldown-ms', env: 'CONCIERGE_CIRCUIT_COOLDOWN_MS' },
-  chargeBasis: { flag: '--charge-basis', env: 'CONCIERGE_CHARGE_BASIS' },
+  admission: { flag: '--admission', env: 'CONCIERGE_ADMISSION', arg: '<on|off>', help: 'admission control: on, or off for the seed architecture' },
+  timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiplies every nominal duration, like the simulator' },
+  // What the provider allows, and how it charges.
+  llmRpm: { flag: '--llm-rpm', env: 'CONCIERGE_LLM_RPM', arg: '<n>', help: 'provider requests per minute', defaultText: "the tier's, else learned from x-ratelimit headers" },
+  llmTpm: { flag: '--llm-tpm', env: 'CONCIERGE_LLM_TPM', arg: '<n>', help: 'provider tokens per minute', defaultText: "the tier's, else learned from x-ratelimit headers" },
+  llmTier: { flag: '--llm-tier', env: 'CONCIERGE_LLM_TIER', arg: '<tier>', help: 'assume the published gpt-4o-mini limits of a usage tier: tier1..tier5' },
+  chargeBasis: { flag: '--charge-basis', env: 'CONCIERGE_CHARGE_BASIS', arg: '<basis>', help: 'what the provider charges against TPM: max-tokens (OpenAI) or usage' },
+  // The budget and where it lives.
+  budgetSafety: { flag: '--budget-safety', env: 'CONCIERGE_BUDGET_SAFETY', arg: '<f>', help: 'fraction of the provider limits to use' },
+  budgetDepthMs: { flag: '--budget-depth-ms', env: 'CONCIERGE_BUDGET_DEPTH_MS', arg: '<ms>', help: 'largest burst, as nominal ms of refill' },
+  budgetBackend: { flag: '--budget-backend', env: 'CONCIERGE_BUDGET_BACKEND', arg: '<backend>', help: 'memory (this process) or redis (shared by all processes with the same key)' },
+  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis URL of the shared budget' },
+  budgetKey: { flag: '--budget-key', env: 'CONCIERGE_BUDGET_KEY', arg: '<name>', help: 'name of the shared budget', defaultText: 'a hash of the provider URL and API key' },
+  budgetProcesses: { flag: '--budget-processes', env: 'CONCIERGE_BUDGET_PROCESSES', arg: '<n>', help: 'processes sharing the budget; each uses 1/N of it while Redis is unreachable' },
+  // Waiting: the queue and the deadline.
+  queueMax: { flag: '--queue-max', env: 'CONCIERGE_QUEUE_MAX', arg: '<n>', help: 'new messages that may wait for the budget; more are shed at once' },
+  deadlineMs: { flag: '--deadline-ms', env: 'CONCIERGE_DEADLINE_MS', arg: '<ms>', help: 'nominal ms within which a message should be answered' },
+  callsPerMessage: { flag: '--calls-per-message', env: 'CONCIERGE_CALLS_PER_MESSAGE', arg: '<f>', help: 'LLM calls per message assumed until observed' },
+  maxCompletionTokens: { flag: '--max-completion-tokens', env: 'CONCIERGE_MAX_COMPLETION_TOKENS', arg: '<n>', help: 'completion tokens reserved and sent when a call sets none' },
+  // Failures: fallback, retries, timeouts, the circuit.
+  fallbackModel: { flag: '--fallback-model', env: 'CONCIERGE_FALLBACK_MODEL', arg: '<name>', help: "model to use while the main model's circuit is open" },
+  llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES', arg: '<n>', help: 'retries of one LLM call after 429, 5xx or timeout' },
+  llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS', arg: '<ms>', help: 'nominal ms one LLM attempt may take' },
+  llmTimeoutFloorMs: { flag: '--llm-timeout-floor-ms', env: 'CONCIERGE_LLM_TIMEOUT_FLOOR_MS', arg: '<ms>', help: 'real ms a time-scaled LLM attempt timeout never goes below' },
+  backoffBaseMs: { flag: '--backoff-base-ms', env: 'CONCIERGE_BACKOFF_BASE_MS', arg: '<ms>', help: 'nominal ms of the first retry backoff step' },
+  backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS', arg: '<ms>', help: 'nominal ms cap of one backoff step' },
+  circuitFailures: { flag: '--circuit-failures', env: 'CONCIERGE_CIRCUIT_FAILURES', arg: '<n>', help: 'consecutive 5xx/timeouts that open the circuit' },
+  circuitCooldownMs: { flag: '--circuit-cooldown-ms', env: 'CONCIERGE_CIRCUIT_COOLDOWN_MS', arg: '<ms>', help: 'nominal ms before an open circuit lets a probe through' },
 };
-
-const HELP: Record<keyof AdmissionSettingsInput, string> = {
-  admission: 'admission control: on, or off for the seed architecture (default on)',
-  llmRpm: "provider requests per minute (default: the tier's, else learned from x-ratelimit headers)",
-  llmTpm: "provider tokens per minute (default: the tier's, else learned from x-ratelimit headers)",
-  llmTier: 'assume the published gpt-4o-mini limits of a usage tier: tier1..tier5',
-  budgetSafety: 'fraction of the provider limits to use (default 0.95)',
-  budgetDepthMs: 'largest burst, as nominal ms of refill (default 60000: one minute, like the provider)',
-  budgetBackend: 'memory (this process) or redis (shared by all processes with the same key) (default memory)',
-  redisUrl: 'Redis URL of the shared budget (default redis://127.0.0.1:6379)',
-  budgetKey: 'name of the shared budget (default: hash of provider URL and API key)',
-  budgetProcesses: 'processes sharing the budget; each uses 1/N of it while Redis is unreachable (default 2)',
-  queueMax: 'new messages that may wait for the budget; more are shed at once (default 1000)',
-  deadlineMs: 'nominal ms within which a message should be answered (default 60000)',
-  callsPerMessage: 'LLM calls per message assumed until observed (default 2)',
-  maxCompletionTokens: 'completion tokens reserved and sent when a call sets none (default 256)',
-  fallbackModel: "model to use while the main model's circuit is open",
-  timeScale: 'multiplies every nominal duration, like the simulator (default 1)',
-  llmMaxRetries: 'retries of one LLM call after 429, 5xx or timeout (default 4)',
-  llmTimeoutMs: 'nominal ms one LLM attempt may take (default 60000)',
-  llmTimeoutFloorMs: 'real ms a time-scaled LLM attempt timeout never goes below (default 10000)',
-  backoffBaseMs: 'nominal ms of the first retry backoff step (default 500)',
-  backoffCapMs: 'nominal ms cap of one backoff step (default 20000)',
-  circuitFailures: 'consecutive 5xx/timeouts that open the circuit (default 5)',
-  circuitCooldownMs: 'nominal ms before an open circuit lets a probe through (default 10000)',
-  chargeBasis: 'what the provider charges against TPM: max-tokens (OpenAI) or usage (default max-tokens)',
-};
-
-/**
- * Add the admission flags to a command. Flags the command already has (a server that also
- * takes `--time-scale` or `--max-completion-tokens` for its own use) are left as they are:
- * both schemas read the same value.
- */
-export function addAdmissionOptions(command: Command): Command {
-  for (const [key, source] of Object.entries(admissionSettingSources) as Array<[keyof AdmissionSettingsInput, { flag: string; env?: string }]>) {
-    if (command.options.some((o) => o.long === source.flag)) continue;
-    command.option(`${source.flag} <value>`, `${HELP[key]} (env ${source.env})`);
-  }
-  return command;
-}
 
 /** The limits in force before any header is seen: explicit flags, else the tier, else unknown. */
 export function configuredLimits(settings: AdmissionSettings): { rpm: number | undefined; tpm: number | undefined } {

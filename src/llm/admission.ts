@@ -5,12 +5,13 @@ import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './ad
 import { configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
 import type { LlmObserver } from './llm-observer.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
 import { currentRunContext } from './run-context.js';
+import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
 import { createTokenEstimator } from './token-estimate.js';
 import type { BucketView, BudgetConfig } from './token-bucket.js';
@@ -128,6 +129,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       clock,
       redisTime: deps.redisTime ?? true,
       log,
+      ...(deps.redis ? {} : { where: redactUrl(settings.redisUrl) }),
     });
   } else budget = new MemoryBudget(config, clock);
 

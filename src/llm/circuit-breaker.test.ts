@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 
 describe('CircuitBreaker', () => {
   it('opens after consecutive failures and refuses calls during the cooldown', () => {

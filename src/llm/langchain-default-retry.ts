@@ -1,4 +1,5 @@
-import { sleep, systemClock, type Clock } from './clock.js';
+import { clockTimeout, sleep, systemClock, type Clock } from '../shared/clock.js';
+import { parseRetryAfter, parseTryAgainIn } from './provider-headers.js';
 
 type Fetch = typeof fetch;
 
@@ -8,7 +9,6 @@ const NO_RETRY = new Set([400, 401, 402, 403, 404, 405, 406, 407, 409, 413]);
 const QUOTA_EXHAUSTED = [/insufficient[_ -]?quota/i, /exceeded (?:your|the current|the available).+quota/i, /usage quota/i, /quota (?:has been )?exhausted/i, /billing/i, /credit balance/i, /out of credits/i, /will reset at/i];
 /** LangChain waits out a 429's hint only up to a minute; a longer one, or none, is final. */
 const HINT_LIMIT_MS = 60_000;
-const HINT = /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m)\b/i;
 
 export interface LangChainRetryOptions {
   /** LangChain's default: 6. */
@@ -24,18 +24,12 @@ export interface LangChainRetryOptions {
   random?: () => number;
 }
 
-function hintMs(response: Response, body: string): number | undefined {
-  const header = response.headers.get('retry-after');
-  if (header && Number.isFinite(Number(header))) return Number(header) * 1000;
-  const date = header ? Date.parse(header) : Number.NaN;
-  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
-  const match = HINT.exec(body);
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const unit = match[2]!.toLowerCase();
-  if (unit === 'ms' || unit.startsWith('milli')) return value;
-  if (unit === 'm' || unit.startsWith('min')) return value * 60_000;
-  return value * 1000;
+/**
+ * The wait a failed answer asks for, read as LangChain reads it: `Retry-After` (seconds or an
+ * HTTP date; LangChain never looks at `retry-after-ms`), else the hint in the message.
+ */
+function hintMs(response: Response, body: string, now: number): number | undefined {
+  return parseRetryAfter(response.headers.get('retry-after'), now) ?? parseTryAgainIn(body);
 }
 
 /**
@@ -55,18 +49,20 @@ export function createLangChainDefaultRetryFetch(inner: Fetch, options: LangChai
     for (let attempt = 1; ; attempt += 1) {
       let response: Response | undefined;
       let failure: unknown;
+      const timeout = clockTimeout(clock, options.attemptTimeoutMs, 'the provider did not answer in time');
       try {
-        const attemptSignal = AbortSignal.timeout(options.attemptTimeoutMs);
-        response = await inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, attemptSignal]) : attemptSignal });
+        response = await inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal });
       } catch (error) {
         failure = error;
         if (init?.signal?.aborted) throw error;
+      } finally {
+        timeout.clear();
       }
       if (response && (response.ok || NO_RETRY.has(response.status))) return response;
       let retryAfter: number | undefined;
       if (response) {
         const body = await response.clone().text();
-        retryAfter = hintMs(response, body);
+        retryAfter = hintMs(response, body, clock.now());
         if (response.status === 429) {
           if (QUOTA_EXHAUSTED.some((pattern) => pattern.test(body))) return response;
           // As LangChain classifies a 429: wait out a hint of up to a (scaled) minute, give up

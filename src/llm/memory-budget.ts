@@ -1,5 +1,5 @@
 import type { BudgetSnapshot, RateBudget, Reservation, ReserveOutcome, SettleRequest } from './budget.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { ProviderLimits } from './provider-headers.js';
 import { freshBudget, reserve, settle, view, type BudgetConfig, type BudgetState, type Need } from './token-bucket.js';
 

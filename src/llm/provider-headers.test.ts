@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseErrorBody, parseGoDuration, parseRateLimitHeaders, parseTryAgainIn, resetHintMs, retryHintMs } from './provider-headers.js';
+import { parseErrorBody, parseGoDuration, parseRateLimitHeaders, parseRetryAfter, parseTryAgainIn, resetHintMs, retryHintMs } from './provider-headers.js';
 
 describe('parseGoDuration', () => {
   it('reads the durations OpenAI sends', () => {
@@ -66,7 +66,16 @@ describe('retry hints', () => {
     expect(parseTryAgainIn(body?.message)).toBe(450);
     expect(parseTryAgainIn('Please try again in 1.5s.')).toBe(1500);
     expect(parseTryAgainIn('Please try again in 6m0s. Visit')).toBe(360_000);
+    expect(parseTryAgainIn('Please try again in 1m30s.')).toBe(90_000);
     expect(parseTryAgainIn('no hint')).toBeUndefined();
+  });
+
+  it('reads the wording of other providers too, as LangChain does', () => {
+    expect(parseTryAgainIn('Rate limited. Try again in 20 seconds.')).toBe(20_000);
+    expect(parseTryAgainIn('please retry after 2 min')).toBe(120_000);
+    expect(parseTryAgainIn('retry after 250 milliseconds')).toBe(250);
+    expect(parseTryAgainIn('try again in 2min')).toBe(120_000);
+    expect(parseTryAgainIn('try again in a while')).toBeUndefined();
   });
 
   it('prefers retry-after-ms, then retry-after, then the message, then the reset headers', () => {
@@ -78,6 +87,9 @@ describe('retry hints', () => {
     expect(retryHintMs(new Headers({ 'x-ratelimit-reset-tokens': '9s' }), body, now)).toBe(450);
     expect(retryHintMs(new Headers({ 'x-ratelimit-reset-tokens': '9s', 'x-ratelimit-reset-requests': '1s' }), { type: 'tokens' }, now)).toBe(9000);
     expect(retryHintMs(new Headers(), undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('1.5', now)).toBe(1500);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 
   it('picks the reset of the bucket that ran out', () => {

@@ -1,7 +1,10 @@
 /**
- * What an OpenAI-compatible provider tells about its rate limits, read from response headers
- * and error bodies. Every duration here is real time as the provider states it; with a
- * time-scaled simulator the provider already speaks real milliseconds, so nothing is rescaled.
+ * What an OpenAI-compatible provider tells about its rate limits and when to come back, read
+ * from response headers and error bodies: the one place that parses `retry-after-ms`,
+ * `Retry-After` (seconds or an HTTP date), the `x-ratelimit-*` headers (Go durations) and
+ * "Please try again in 450ms". Every duration here is real time as the provider states it;
+ * with a time-scaled simulator the provider already speaks real milliseconds, so nothing is
+ * rescaled.
  */
 export interface ProviderLimits {
   /** `x-ratelimit-limit-requests`: requests per minute. */
@@ -87,10 +90,26 @@ export function parseErrorBody(text: string): ProviderErrorBody | undefined {
   }
 }
 
-/** "Please try again in 450ms." / "in 1.5s" / "in 6m0s" inside an error message. */
+const GO_DURATION = '(?:(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:ns|us|µs|μs|ms|s|m|h))+';
+const WORD_UNITS: ReadonlyArray<[RegExp, number]> = [
+  [/^(?:ms|milliseconds?)$/i, 1],
+  [/^(?:s|secs?|seconds?)$/i, 1000],
+  [/^(?:m|mins?|minutes?)$/i, 60_000],
+  [/^(?:h|hrs?|hours?)$/i, 3_600_000],
+];
+const TRY_AGAIN = new RegExp(`(?:try again in|retry after)\\s+(?:(${GO_DURATION})|(\\d+(?:\\.\\d+)?)\\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h))\\b`, 'i');
+
+/**
+ * The wait an error message asks for: OpenAI's "Please try again in 450ms." (a Go duration:
+ * `1.5s`, `6m0s`), or the wording other providers use and LangChain also reads ("try again
+ * in 20 seconds", "retry after 2 min").
+ */
 export function parseTryAgainIn(message: string | undefined): number | undefined {
-  const match = message?.match(/try again in\s+([0-9][0-9.]*(?:ns|us|µs|μs|ms|s|m|h)(?:[0-9.]+(?:ns|us|µs|μs|ms|s|m|h))*)/i);
-  return match ? parseGoDuration(match[1]!) : undefined;
+  const match = message?.match(TRY_AGAIN);
+  if (!match) return undefined;
+  if (match[1] !== undefined) return parseGoDuration(match[1]);
+  const unit = WORD_UNITS.find(([pattern]) => pattern.test(match[3]!));
+  return unit ? Number(match[2]) * unit[1] : undefined;
 }
 
 /**
@@ -109,13 +128,15 @@ export function retryHintMs(headers: Headers, body: ProviderErrorBody | undefine
 
 /** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), in real ms; undefined without either. */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const ms = numberHeader(headers, 'retry-after-ms');
-  if (ms !== undefined) return ms;
-  const after = headers.get('retry-after');
-  if (after === null || after.trim() === '') return undefined;
-  const seconds = Number(after);
+  return numberHeader(headers, 'retry-after-ms') ?? parseRetryAfter(headers.get('retry-after'), now);
+}
+
+/** A `Retry-After` value: whole or fractional seconds, or an HTTP date (then the time until it, from `now`). */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(after);
+  const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 

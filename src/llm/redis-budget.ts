@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BudgetSnapshot, RateBudget, Reservation, ReserveOutcome, SettleRequest } from './budget.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { REDIS_BUDGET_SCRIPT } from './redis-budget-script.js';
 import { shapeOf, type BucketName, type BucketView, type BudgetConfig, type Need } from './token-bucket.js';
@@ -18,6 +18,8 @@ export interface RedisBudgetOptions {
   log: (line: string) => void;
   /** How long the first call waits for the initial connection before using the fallback. Default 2000 ms. */
   connectWaitMs?: number;
+  /** Where Redis is, as the operator should read it (password masked): named when it cannot be reached. */
+  where?: string;
 }
 
 type ScriptReply = string[];
@@ -54,10 +56,7 @@ export class RedisBudget implements RateBudget {
     this.#everReady = redis.status === 'ready';
     redis.on('ready', () => {
       this.#everReady = true;
-      if (this.#degraded) {
-        this.#degraded = false;
-        options.log('admission: the shared Redis budget is reachable again; back to the shared budget');
-      }
+      this.#markRecovered();
     });
     redis.on('error', (error: Error) => this.#markDegraded(error));
   }
@@ -172,12 +171,23 @@ export class RedisBudget implements RateBudget {
     return false;
   }
 
+  /**
+   * Redis answered (or reconnected): the shared budget is in use again. A command that timed
+   * out on a busy machine degrades the budget without dropping the connection, so recovery
+   * is noticed on the next answer, not only on a reconnection.
+   */
+  #markRecovered(): void {
+    if (!this.#degraded) return;
+    this.#degraded = false;
+    this.#options.log('admission: the shared Redis budget is reachable again; back to the shared budget');
+  }
+
   #markDegraded(error: unknown): void {
     if (this.#degraded) return;
     this.#degraded = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.#options.log(
-      `admission: the shared Redis budget is unreachable (${reason}); serving from a local share ` +
+      `admission: the shared Redis budget${this.#options.where ? ` at ${this.#options.where}` : ''} is unreachable (${reason}); serving from a local share ` +
         `(${formatShare(this.#options.fallback.share)} of the budget) until it is back`,
     );
   }
@@ -186,7 +196,7 @@ export class RedisBudget implements RateBudget {
     const { config, clock, key, redisTime = true } = this.#options;
     const [k1, k2, k3] = budgetKeys(key());
     const ttlMs = Math.ceil(Math.max(config.periodMs * 10, config.depthMs * 2));
-    return this.#command(
+    const answered = this.#command(
       k1,
       k2,
       k3,
@@ -201,6 +211,10 @@ export class RedisBudget implements RateBudget {
       String(ttlMs),
       ...extra,
     );
+    return answered.then((reply) => {
+      this.#markRecovered();
+      return reply;
+    });
   }
 
   #remember(viewReply: string[]): void {

@@ -1,4 +1,4 @@
-import { costUsd } from './pricing.js';
+import { costUsd, priceOf } from './pricing.js';
 
 /**
  * What one run (or, summed, one thread) cost and where its time went. Returned to clients
@@ -57,10 +57,10 @@ export function addUsage(a: RunUsage, b: RunUsage): RunUsage {
     providerRateLimited: a.providerRateLimited + b.providerRateLimited,
     model: b.model || a.model,
   };
-  sum.costUsd = costUsd(sum.model, sum);
+  sum.costUsd = costUsd(sum, priceOf(sum.model));
   return sum;
 }
 
 export function withCost(usage: RunUsage): RunUsage {
-  return { ...usage, costUsd: costUsd(usage.model, usage) };
+  return { ...usage, costUsd: costUsd(usage, priceOf(usage.model)) };
 }

@@ -4,6 +4,7 @@ import { readSseEvents } from './sse-parser.js';
 
 /** The per-run usage the server returns with every answer (docs/agent-api.md). */
 export type { RunUsage } from '../llm/run-usage.js';
+import { retryAfterMs } from '../llm/provider-headers.js';
 import type { RunUsage } from '../llm/run-usage.js';
 
 export type TurnOutcome =
@@ -16,8 +17,8 @@ export interface TurnFailure {
   status: number | undefined;
   code: string | undefined;
   message: string;
-  /** Seconds to wait before retrying, as the server said (`retry-after-ms` / 1000, else `retry-after`). */
-  retryAfter: string | undefined;
+  /** Real ms to wait before retrying, as the server said (`retry-after-ms`, else `Retry-After`). */
+  retryAfterMs: number | undefined;
 }
 
 export type FetchLike = typeof undiciFetch;
@@ -179,10 +180,8 @@ export class AgentClient {
       const error = (safeJson(text) ?? {}) as { code?: unknown; message?: unknown };
       const code = typeof error.code === 'string' ? error.code : undefined;
       const message = typeof error.message === 'string' ? error.message : text.slice(0, 200);
-      // Prefer the millisecond hint: whole seconds are too coarse for a time-scaled run.
-      const retryAfterMs = response.headers.get('retry-after-ms');
-      const retryAfter = response.headers.get('retry-after');
-      return failure({ status: response.status, code }, message, retryAfterMs !== null ? `${Number(retryAfterMs) / 1000}` : (retryAfter ?? undefined));
+      // The millisecond hint first: whole seconds are too coarse for a time-scaled run.
+      return failure({ status: response.status, code }, message, retryAfterMs(response.headers, Date.now()));
     } catch (error) {
       const aborted = abortReason();
       if (aborted) return failure({ aborted }, aborted === 'timeout' ? `no answer within ${Math.round(options.timeoutMs)} ms` : 'stopped');
@@ -192,9 +191,9 @@ export class AgentClient {
   }
 }
 
-function failure(facts: { status?: number | undefined; code?: string | undefined; aborted?: AbortReason; networkError?: boolean }, message: string, retryAfter?: string): TurnFailure {
+function failure(facts: { status?: number | undefined; code?: string | undefined; aborted?: AbortReason; networkError?: boolean }, message: string, retryAfter?: number): TurnFailure {
   const clean = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
-  return { ok: false, cause: classifyFailure(clean), status: facts.status, code: facts.code, message, retryAfter };
+  return { ok: false, cause: classifyFailure(clean), status: facts.status, code: facts.code, message, retryAfterMs: retryAfter };
 }
 
 function safeJson(text: string): unknown {

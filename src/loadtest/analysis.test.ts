@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunUsage, TurnOutcome } from './agent-client.js';
 import { analyzeRun, diagnoseStage } from './analysis.js';
-import { pricingFor } from './pricing.js';
+import { pricingFor } from '../llm/pricing.js';
 import type { ServerObservation, StageReport } from './report-types.js';
 import { StageRecorder } from './stage-recorder.js';
 import { parseThreshold } from './thresholds.js';
@@ -33,7 +33,7 @@ function stage(opts: { users: number; latencyMs: number; usage?: Partial<RunUsag
   });
 }
 
-const provider429 = (): TurnOutcome => ({ ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: '', retryAfter: undefined });
+const provider429 = (): TurnOutcome => ({ ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: '', retryAfterMs: undefined });
 
 describe('diagnoseStage', () => {
   it('names provider 429s when they are what failed, quoting the counts', () => {
@@ -66,7 +66,7 @@ describe('diagnoseStage', () => {
   });
 
   it('says so when nothing is measured instead of guessing', () => {
-    const s = stage({ users: 10, latencyMs: 20_000, answered: 0, failures: [{ ok: false, cause: 'client_timeout', status: undefined, code: undefined, message: '', retryAfter: undefined }] });
+    const s = stage({ users: 10, latencyMs: 20_000, answered: 0, failures: [{ ok: false, cause: 'client_timeout', status: undefined, code: undefined, message: '', retryAfterMs: undefined }] });
     const d = diagnoseStage(s, null);
     expect(d.bottleneck).toBe('unanswered');
     expect(d.evidence[0]).toContain('not measured');

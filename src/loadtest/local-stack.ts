@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, existsSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError } from './loadtest-errors.js';
+import { localStackFailed } from './loadtest-errors.js';
 
 export interface LocalStackOptions {
   /** Passed to the simulator as `--time-scale` and to the server as CONCIERGE_TIME_SCALE. Default 1. */
@@ -42,7 +42,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function defaultCliCommand(): string[] {
   if (import.meta.url.endsWith('.ts')) return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts')];
   const bin = join(REPO_ROOT, 'bin', 'concierge.js');
-  if (!existsSync(bin)) throw new LocalStackError(`cannot find ${bin}`);
+  if (!existsSync(bin)) throw localStackFailed(`cannot find ${bin}`);
   return [process.execPath, bin];
 }
 
@@ -99,7 +99,7 @@ async function startChild(
   logDir: string | undefined,
 ): Promise<ManagedChild> {
   const [executable, ...prefix] = command;
-  if (!executable) throw new LocalStackError('empty CLI command');
+  if (!executable) throw localStackFailed('empty CLI command');
   // The children inherit this process's environment as any spawned program does, plus the
   // few variables that wire the server to the simulator.
   const child = spawn(executable, [...prefix, ...args], {
@@ -125,7 +125,7 @@ async function startChild(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LocalStackError(`${name} did not print its address within ${timeoutMs} ms`, { details: { output: tail.join('\n') } })), timeoutMs);
+    const timer = setTimeout(() => reject(localStackFailed(`${name} did not print its address within ${timeoutMs} ms`, { details: { output: tail.join('\n') } })), timeoutMs);
     stdout.on('line', (line) => {
       keep(line);
       const match = ready.exec(line);
@@ -136,11 +136,11 @@ async function startChild(
     });
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new LocalStackError(`${name} could not start: ${error.message}`, { cause: error }));
+      reject(localStackFailed(`${name} could not start: ${error.message}`, { cause: error }));
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new LocalStackError(`${name} exited (code ${code}) before listening:\n${tail.slice(-15).join('\n')}`));
+      reject(localStackFailed(`${name} exited (code ${code}) before listening:\n${tail.slice(-15).join('\n')}`));
     });
   }).catch(async (error: unknown) => {
     child.kill('SIGKILL');

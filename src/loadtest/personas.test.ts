@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, ConversationScript, makePersona, offeredTime, slotsByDate } from './personas.js';
+import { addDays } from '../shared/local-time.js';
+import { ConversationScript, makePersona, offeredTime, slotsByDate } from './personas.js';
 import { seededRandom } from './random.js';
 
 const services = [
   { id: 'classic-haircut', name: 'Classic haircut' },
   { id: 'beard-trim', name: 'Beard trim' },
 ];
-const today = new Date(2026, 11, 1);
+const today = '2026-12-01';
 
 describe('makePersona', () => {
   it('spreads users over services, 2 to 10 days ahead, at offered times', () => {

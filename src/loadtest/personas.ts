@@ -1,3 +1,4 @@
+import { addDays } from '../shared/local-time.js';
 import { pick, type Random } from './random.js';
 
 export type ConversationMode = 'quick' | 'full';
@@ -28,12 +29,6 @@ export interface Persona {
 
 export const BOOKING_CODE = /BK-[A-Z0-9]{6}/;
 
-/** A date `days` after `today`, as YYYY-MM-DD in the local calendar. */
-export function addDays(today: Date, days: number): string {
-  const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() + days);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 /** Open slots per service id, then per date (YYYY-MM-DD): the start times offered that day. */
 export type OpenSlots = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
 
@@ -43,7 +38,7 @@ export type OpenSlots = ReadonlyMap<string, ReadonlyMap<string, readonly string[
  * persona asks for a day the business is open and a time it offers; without them, for a
  * half hour well inside usual opening hours.
  */
-export function makePersona(index: number, random: Random, services: readonly ServiceInfo[], today: Date, openSlots?: OpenSlots): Persona {
+export function makePersona(index: number, random: Random, services: readonly ServiceInfo[], today: string, openSlots?: OpenSlots): Persona {
   const catalogue = services.length > 0 ? services : FALLBACK_SERVICES;
   const service = catalogue[index % catalogue.length] as ServiceInfo;
   const open = openSlots?.get(service.id);

@@ -1,5 +1,5 @@
 import { fmtInt, fmtMs, fmtNum, fmtPct } from './format.js';
-import type { LoadTestEvent } from './run-load-test.js';
+import type { LoadTestEvent } from './load-test-plan.js';
 
 export interface ProgressOutput {
   write(text: string): unknown;

@@ -1,5 +1,6 @@
 import type { LatencySummaryMs } from './latency-histogram.js';
-import type { ModelPricing } from './pricing.js';
+import type { ModelPricing } from '../llm/pricing.js';
+import type { AppliedDurations, LoadTestOptions } from './load-test-plan.js';
 import type { PrometheusFigures } from './prometheus-figures.js';
 import type { ThresholdCheck } from './thresholds.js';
 
@@ -30,38 +31,46 @@ export interface LoadTestReport {
   notes: string[];
 }
 
-export interface ReportConfig {
+/** The options a report repeats as they were given (real-time figures, before the time scale). */
+export const REPORTED_OPTIONS = [
+  'model',
+  'durationSec',
+  'maxInFlight',
+  'mode',
+  'conversationsPerUser',
+  'thinkTimeMs',
+  'rampSec',
+  'timeoutSec',
+  'cooldownSec',
+  'stream',
+  'baseline',
+  'baselineConversations',
+  'shedRetries',
+  'pricingModel',
+  'seed',
+  'simArgs',
+  'serverArgs',
+] as const satisfies ReadonlyArray<keyof LoadTestOptions>;
+
+/** What the run was asked to do, as resolved: the reported options, and what the plan made of the rest. */
+export type ReportConfig = Pick<LoadTestOptions, (typeof REPORTED_OPTIONS)[number]> & {
   targets: string[];
   localStack: boolean;
   simUrl: string | null;
-  model: 'closed' | 'open';
+  /** Users per stage (closed model; empty for the open model). */
   stages: number[];
+  /** Arrival rates per stage (open model; empty for the closed model). */
   arrivalRates: number[];
-  durationSec: number;
-  maxInFlight: number;
-  mode: 'quick' | 'full';
   messages: number;
-  conversationsPerUser: number;
-  thinkTimeMs: number;
-  rampSec: number;
-  timeoutSec: number;
+  /** The stage and run bounds in force, derived when not given. */
   stageTimeoutSec: number;
   maxDurationSec: number;
-  cooldownSec: number;
-  stream: boolean;
-  baseline: boolean;
-  baselineConversations: number;
-  shedRetries: number;
   thresholds: string[];
-  pricingModel: string;
-  seed: number;
   preset: string | null;
   simPreset: string | null;
-  simArgs: string[];
-  serverArgs: string[];
   /** Think time, timeout and bounds as actually applied (real values x time scale). */
-  applied: { thinkTimeMs: number; timeoutMs: number; rampMs: number; stageTimeoutMs: number; maxDurationMs: number; cooldownMs: number };
-}
+  applied: AppliedDurations;
+};
 
 export interface ReportEnvironment {
   node: string;

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReportFormatError } from './loadtest-errors.js';
+import { reportInvalid } from './loadtest-errors.js';
 import { renderHtml } from './report-html.js';
 import { renderMarkdown } from './report-markdown.js';
 import { REPORT_SCHEMA, type LoadTestReport } from './report-types.js';
@@ -34,10 +34,10 @@ export async function readReport(file: string): Promise<LoadTestReport> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ReportFormatError(file, `cannot read JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw reportInvalid(file, `cannot read JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const report = parsed as Partial<LoadTestReport>;
-  if (report.schema !== REPORT_SCHEMA) throw new ReportFormatError(file, `not a load-test report (schema ${JSON.stringify(report.schema)}, expected ${REPORT_SCHEMA})`);
-  if (!Array.isArray(report.stages)) throw new ReportFormatError(file, 'no stages');
+  if (report.schema !== REPORT_SCHEMA) throw reportInvalid(file, `not a load-test report (schema ${JSON.stringify(report.schema)}, expected ${REPORT_SCHEMA})`);
+  if (!Array.isArray(report.stages)) throw reportInvalid(file, 'no stages');
   return report as LoadTestReport;
 }

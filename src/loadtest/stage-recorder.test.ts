@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunUsage, TurnOutcome } from './agent-client.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { pricingFor, tokenCostUsd } from './pricing.js';
+import { costUsd, pricingFor } from '../llm/pricing.js';
 import { StageRecorder } from './stage-recorder.js';
 import { parseThreshold } from './thresholds.js';
 
 const usage: RunUsage = { llmCalls: 2, toolCalls: 1, promptTokens: 1200, cachedTokens: 1024, completionTokens: 60, costUsd: 0, queueWaitMs: 100, llmMs: 600, toolMs: 20, retries: 0, providerRateLimited: 0, model: 'gpt-4o-mini' };
 const ok = (u: RunUsage = usage): TurnOutcome => ({ ok: true, status: 200, text: 'fine', usage: u, firstTokenAt: undefined });
-const rateLimited: TurnOutcome = { ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: 'slow down', retryAfter: undefined };
+const rateLimited: TurnOutcome = { ok: false, cause: 'provider_rate_limited', status: 429, code: 'PROVIDER_RATE_LIMITED', message: 'slow down', retryAfterMs: undefined };
 const pricing = pricingFor('gpt-4o-mini')!;
 
 function finalize(recorder: StageRecorder, timeScale = 1) {
@@ -61,7 +61,7 @@ describe('StageRecorder.finalize', () => {
     expect(s.tokens).toMatchObject({ prompt: 6000, cached: 5120, completion: 300 });
     const expected = ((6000 - 5120) * 0.15 + 5120 * 0.075 + 300 * 0.6) / 1e6;
     expect(s.costUsd).toBeCloseTo(expected, 15);
-    expect(s.costUsd).toBeCloseTo(tokenCostUsd({ prompt: 6000, cached: 5120, completion: 300 }, pricing), 15);
+    expect(s.costUsd).toBeCloseTo(costUsd({ promptTokens: 6000, cachedTokens: 5120, completionTokens: 300 }, pricing), 15);
     expect(s.cost.perSuccessfulConversationUsd).toBeCloseTo(expected / 2, 15);
     expect(s.cost.perConversationUsd).toBeCloseTo(expected / 3, 15);
     expect(s.usage.llmCallsPerMessage).toBe(2);

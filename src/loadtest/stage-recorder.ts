@@ -1,7 +1,7 @@
 import type { RunUsage, TurnOutcome } from './agent-client.js';
 import { emptyFailureCounts } from './failure-cause.js';
 import { LatencyHistogram, round3, scaleSummary } from './latency-histogram.js';
-import { tokenCostUsd, type ModelPricing } from './pricing.js';
+import { costUsd, type ModelPricing } from '../llm/pricing.js';
 import type { ServerObservation, StageReport, TimelineBucket } from './report-types.js';
 import { evaluateThresholds, type LatencySubject, type ScalarMetric, type Threshold, type ThresholdSubject } from './thresholds.js';
 
@@ -111,7 +111,7 @@ export class StageRecorder {
     this.failureLatency.recordMs(latencyMs);
     this.failures[outcome.cause] = (this.failures[outcome.cause] ?? 0) + 1;
     if (outcome.code) this.failureCodes[outcome.code] = (this.failureCodes[outcome.code] ?? 0) + 1;
-    if (outcome.cause === 'shed' && outcome.retryAfter !== undefined) this.shedWithRetryAfter++;
+    if (outcome.cause === 'shed' && outcome.retryAfterMs !== undefined) this.shedWithRetryAfter++;
     const example = `${outcome.cause}${outcome.status ? ` ${outcome.status}` : ''}${outcome.code ? ` ${outcome.code}` : ''}: ${outcome.message}`.slice(0, 240);
     if (this.failureExamples.length < 5 && !this.failureExamples.includes(example)) this.failureExamples.push(example);
   }
@@ -158,7 +158,7 @@ export class StageRecorder {
     const conversationsTotal = this.conversationsOk + this.conversationsFailed;
     const perSec = (n: number) => (durationSec > 0 ? n / durationSec : 0);
     const throughput = { messagesPerSec: perSec(this.succeeded), conversationsPerSec: perSec(this.conversationsOk) };
-    const costUsd = tokenCostUsd(this.tokens, input.pricing);
+    const cost = costUsd({ promptTokens: this.tokens.prompt, cachedTokens: this.tokens.cached, completionTokens: this.tokens.completion }, input.pricing);
     const latencyMs = this.messageLatency.summary();
     const conversationLatencyMs = this.conversationLatency.summary();
     const ttftMs = this.ttft.count > 0 ? this.ttft.summary() : null;
@@ -232,12 +232,12 @@ export class StageRecorder {
         total: this.tokens.prompt + this.tokens.completion,
         perSuccessfulConversation: this.conversationsOk > 0 ? (this.tokens.prompt + this.tokens.completion) / this.conversationsOk : 0,
       },
-      costUsd,
+      costUsd: cost,
       cost: {
-        perConversationUsd: conversationsTotal > 0 ? costUsd / conversationsTotal : 0,
-        perSuccessfulConversationUsd: this.conversationsOk > 0 ? costUsd / this.conversationsOk : null,
+        perConversationUsd: conversationsTotal > 0 ? cost / conversationsTotal : 0,
+        perSuccessfulConversationUsd: this.conversationsOk > 0 ? cost / this.conversationsOk : null,
         serverReportedUsd: u.serverCostUsd,
-        differenceUsd: costUsd - u.serverCostUsd,
+        differenceUsd: cost - u.serverCostUsd,
       },
       provider: input.provider,
       server: input.server,

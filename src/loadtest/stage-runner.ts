@@ -11,7 +11,8 @@ export interface StageRunnerContext {
   services: readonly ServiceInfo[];
   /** The business's open slots per service, when the server publishes them. */
   openSlots?: OpenSlots | undefined;
-  today: Date;
+  /** Today's date (YYYY-MM-DD) in the business's time zone. */
+  today: string;
   mode: ConversationMode;
   messages: number;
   /** As applied: already multiplied by the time scale. */
@@ -146,10 +147,10 @@ async function runConversation(
       if (!outcome.ok) {
         // A polite client comes back when the server said it could serve it; the retry is a
         // message of its own, timed from that moment.
-        const retryAfterSec = outcome.cause === 'shed' ? Number(outcome.retryAfter) : Number.NaN;
-        if (shedRetriesLeft > 0 && Number.isFinite(retryAfterSec)) {
+        const retryAfterMs = outcome.cause === 'shed' ? outcome.retryAfterMs : undefined;
+        if (shedRetriesLeft > 0 && retryAfterMs !== undefined) {
           shedRetriesLeft -= 1;
-          intendedAt = endedAt + retryAfterSec * 1000;
+          intendedAt = endedAt + retryAfterMs;
           continue;
         }
         ok = false;

@@ -1,4 +1,4 @@
-import { ThresholdSyntaxError } from './loadtest-errors.js';
+import { thresholdInvalid } from './loadtest-errors.js';
 
 /**
  * k6-like threshold expressions, evaluated per stage:
@@ -72,18 +72,18 @@ const EXPRESSION = /^\s*([a-z_][a-z_.]*(?:\(\s*[\d.]+\s*\))?)\s*(<=|>=|==|!=|<|>
 
 export function parseThreshold(expression: string): Threshold {
   const match = EXPRESSION.exec(expression);
-  if (!match) throw new ThresholdSyntaxError(expression, 'expected METRIC OP VALUE, e.g. p(95)<10000 or success>0.95');
+  if (!match) throw thresholdInvalid(expression, 'expected METRIC OP VALUE, e.g. p(95)<10000 or success>0.95');
   const [, rawMetric = '', operator = '<', rawValue = '', unit] = match;
   const metric = parseMetric(expression, rawMetric.toLowerCase().replace(/\s+/g, ''));
   let value = Number(rawValue);
-  if (!Number.isFinite(value)) throw new ThresholdSyntaxError(expression, `${rawValue} is not a number`);
+  if (!Number.isFinite(value)) throw thresholdInvalid(expression, `${rawValue} is not a number`);
   if (metric.kind === 'latency') {
-    if (unit === '%') throw new ThresholdSyntaxError(expression, 'a latency takes ms or s, not %');
+    if (unit === '%') throw thresholdInvalid(expression, 'a latency takes ms or s, not %');
     if (unit === 's') value *= 1000;
   } else if (unit === '%') {
     value /= 100;
   } else if (unit === 'ms' || unit === 's') {
-    throw new ThresholdSyntaxError(expression, `${rawMetric} is not a duration`);
+    throw thresholdInvalid(expression, `${rawMetric} is not a duration`);
   }
   return { expression: expression.trim(), metric, operator: operator as ThresholdOperator, value };
 }
@@ -93,17 +93,17 @@ function parseMetric(expression: string, raw: string): ThresholdMetric {
   if (scalar) return { kind: 'scalar', name: scalar };
   const [prefix, aggregate] = raw.includes('.') ? (raw.split('.', 2) as [string, string]) : ['message', raw];
   const of = ({ message: 'message', messages: 'message', conversation: 'conversation', conversations: 'conversation', ttft: 'ttft' } as const)[prefix as 'message'];
-  if (!of) throw new ThresholdSyntaxError(expression, `unknown metric prefix ${JSON.stringify(prefix)} (message, conversation, ttft)`);
+  if (!of) throw thresholdInvalid(expression, `unknown metric prefix ${JSON.stringify(prefix)} (message, conversation, ttft)`);
   const percentile = /^p\(([\d.]+)\)$/.exec(aggregate);
   if (percentile) {
     const p = Number(percentile[1]);
-    if (!(p > 0 && p <= 100)) throw new ThresholdSyntaxError(expression, 'a percentile is between 0 and 100');
+    if (!(p > 0 && p <= 100)) throw thresholdInvalid(expression, 'a percentile is between 0 and 100');
     return { kind: 'latency', of, aggregate: 'percentile', percentile: p };
   }
   if (aggregate === 'avg' || aggregate === 'mean') return { kind: 'latency', of, aggregate: 'mean' };
   if (aggregate === 'med') return { kind: 'latency', of, aggregate: 'percentile', percentile: 50 };
   if (aggregate === 'max') return { kind: 'latency', of, aggregate: 'percentile', percentile: 100 };
-  throw new ThresholdSyntaxError(expression, `unknown metric ${JSON.stringify(raw)}`);
+  throw thresholdInvalid(expression, `unknown metric ${JSON.stringify(raw)}`);
 }
 
 export function evaluateThreshold(threshold: Threshold, subject: ThresholdSubject): ThresholdCheck {

@@ -8,8 +8,8 @@ import { registerMetricsRoute } from '../observability/metrics-route.js';
 import { RequestLogController } from '../observability/request-log.js';
 import type { ServerMetrics } from '../observability/server-metrics.js';
 import { ConciergeError } from '../shared/errors.js';
-import { AuthError, type Authenticator, type Principal } from './auth.js';
-import { installErrorHandling } from './http-errors.js';
+import type { Authenticator, Principal } from './auth.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
@@ -53,10 +53,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Runs can last minutes under load; the run timeout, not the socket, decides.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
-    // Our own 503 below keeps the {code, message} shape.
+    // Our own 503 below keeps the {code, message} shape, and so do the errors raised before
+    // routing (frameworkErrors) or in the HTTP parser (clientErrorHandler).
     return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   installErrorHandling(app);
+  // Bodies are JSON only: fastify would otherwise parse text/plain into a string that then
+  // fails validation with a misleading 400, where 415 says what is wrong.
+  app.removeContentTypeParser('text/plain');
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -64,20 +70,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.metrics) installHttpMetrics(app, deps.metrics);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     if (deps.ops.isShuttingDown()) {
-      void reply.header('retry-after', '5');
-      throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { status: 503 });
+      throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
     const path = request.routeOptions.url ?? request.url;
     if (PUBLIC_ROUTES.has(path)) return;
     const principal = deps.authenticator.authenticate(request.headers, { bearer: BEARER_ROUTES.has(path) });
-    if (ADMIN_ROUTES.has(path) && !principal.admin) throw new AuthError('FORBIDDEN', 'this route needs an admin key');
+    if (ADMIN_ROUTES.has(path) && !principal.admin) throw new ConciergeError('FORBIDDEN', 'this route needs an admin key');
     principals.set(request, principal);
   });
   const principalOf = (request: FastifyRequest): Principal => {
     const principal = principals.get(request);
-    if (!principal) throw new AuthError('UNAUTHENTICATED', 'missing x-api-key header');
+    if (!principal) throw new ConciergeError('UNAUTHENTICATED', 'missing x-api-key header');
     return principal;
   };
 

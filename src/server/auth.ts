@@ -6,12 +6,6 @@ export interface Principal {
   admin: boolean;
 }
 
-export class AuthError extends ConciergeError {
-  constructor(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string) {
-    super(code, message, { status: code === 'UNAUTHENTICATED' ? 401 : 403 });
-  }
-}
-
 export interface AuthOptions {
   apiKeys: ReadonlyMap<string, string>;
   adminKeys: ReadonlySet<string>;
@@ -38,7 +32,6 @@ export function createAuthenticator(options: AuthOptions) {
     throw new ConciergeError(
       'AUTH_REQUIRED',
       `no API keys are configured, so the server may only listen on a loopback address (got ${options.host}); set CONCIERGE_API_KEYS and CONCIERGE_ADMIN_KEYS`,
-      { status: 500 },
     );
   }
   return {
@@ -51,11 +44,11 @@ export function createAuthenticator(options: AuthOptions) {
         return { customerId, admin: true };
       }
       const key = headers['x-api-key'] ?? (how.bearer ? bearerToken(headers.authorization) : undefined);
-      if (typeof key !== 'string' || key.length === 0) throw new AuthError('UNAUTHENTICATED', how.bearer ? 'missing x-api-key or Authorization: Bearer header' : 'missing x-api-key header');
+      if (typeof key !== 'string' || key.length === 0) throw new ConciergeError('UNAUTHENTICATED', how.bearer ? 'missing x-api-key or Authorization: Bearer header' : 'missing x-api-key header');
       // Each admin key is its own customer (for threads it opens), named without revealing the key.
       if (options.adminKeys.has(key)) return { customerId: `admin:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`, admin: true };
       const customerId = options.apiKeys.get(key);
-      if (!customerId) throw new AuthError('UNAUTHENTICATED', 'unknown API key');
+      if (!customerId) throw new ConciergeError('UNAUTHENTICATED', 'unknown API key');
       return { customerId, admin: false };
     },
   };

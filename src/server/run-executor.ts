@@ -3,9 +3,9 @@ import type { AgentGraph } from '../agent/graph.js';
 import type { MultitaskStrategy, ThreadLocks } from '../agent/thread-lock.js';
 import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
-import type { ConciergeError } from '../shared/errors.js';
+import { isConciergeError, type ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
-import { AgentError, classifyRunError, RunInterruptedError, runErrorRecord } from './run-errors.js';
+import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
 import type { RunObserver } from './run-observer.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
@@ -131,7 +131,7 @@ export class RunExecutor {
 
   /** Stop every run in progress (the shutdown grace is over); each is recorded as interrupted. */
   async abortAll(): Promise<void> {
-    for (const running of this.#running.values()) running.abort(new RunInterruptedError());
+    for (const running of this.#running.values()) running.abort(runInterrupted());
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
@@ -178,22 +178,22 @@ export class RunExecutor {
         return toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
       });
     } catch (caught) {
-      error = controller.signal.reason instanceof RunInterruptedError ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
+      error = isConciergeError(controller.signal.reason, 'RUN_INTERRUPTED') ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
       values = await this.#stateValues(threadId);
     } finally {
       clearTimeout(timer);
     }
 
     const usage = withCost(context.usage);
-    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error instanceof RunInterruptedError ? 'interrupted' : 'error';
-    const recordedError = error ? runErrorRecord(error) : null;
+    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error.code === 'RUN_INTERRUPTED' ? 'interrupted' : 'error';
+    const recordedError = error ? error.toRecord() : null;
     let threadUsage = usage;
     try {
       threadUsage = (await registry.finishRun(run.run_id, { status, usage, ...(recordedError ? { error: recordedError } : {}) })).usage;
     } catch (failure) {
       // The answer still goes out; the run stays `running` in the registry and is marked
       // interrupted at the next start.
-      error ??= new AgentError('the run finished but could not be recorded', failure);
+      error ??= agentError('the run finished but could not be recorded', failure);
     }
     try {
       this.#options.afterRun?.(threadId);

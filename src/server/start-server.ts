@@ -10,10 +10,8 @@ import { buildSystemPrompt } from '../agent/system-prompt.js';
 import { createSqliteCheckpointPruner } from '../agent/checkpoint-pruning.js';
 import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
-import { createAdmission } from '../llm/admission.js';
-import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from '../llm/admission-settings.js';
-import { createLangChainDefaultRetryFetch } from '../llm/langchain-default-retry.js';
-import { createMeteredFetch } from '../llm/metered-fetch.js';
+import type { AdmissionSettings } from '../llm/admission-settings.js';
+import { createLlmClient } from '../llm/llm-client.js';
 import { watchAdmission } from '../observability/admission-metrics.js';
 import { createLlmMetrics } from '../observability/llm-metrics.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
@@ -106,31 +104,23 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const pruner = settings.db === ':memory:' ? undefined : createSqliteCheckpointPruner(settings.db, 2);
     if (pruner) closers.push(async () => pruner.close());
 
-    const provider = { baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: settings.openaiApiKey ?? 'sim-key' };
-    const llmObserver = metrics ? createLlmMetrics(metrics, { budgetFromHeaders: admissionSettings.admission === 'off' }) : undefined;
-    const admission = createAdmission(admissionSettings, { fetch: createMeteredFetch(fetch, llmObserver), provider, log, ...(llmObserver ? { observer: llmObserver } : {}) });
-    closers.push(() => admission.close());
-    const admissionOn = admissionSettings.admission === 'on';
-    // Admission on: the gate owns retries, so LangChain's are off. Admission off: the seed's
-    // architecture, LangChain's default retries; under a time scale they run on the scaled
-    // clock (a faithful port), so the comparison with admission on is not distorted.
-    const scaledOff = !admissionOn && settings.timeScale !== 1;
-    const llmAttemptMs = llmAttemptTimeoutMs(admissionSettings);
+    // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
-    const model = createChatModel({
-      model: settings.model,
-      baseURL: provider.baseURL,
-      apiKey: provider.apiKey,
-      maxCompletionTokens: admissionSettings.maxCompletionTokens,
-      temperature: settings.temperature,
-      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale, attemptTimeoutMs: llmAttemptMs }) : admission.fetch,
-      maxRetries: admissionOn || scaledOff ? 0 : undefined,
-      // When retries happen below the SDK (the gate, or the scaled port), the SDK's timeout
-      // would also cut queueing and backoff; the layer below times each attempt instead.
-      timeoutMs: admissionOn || scaledOff ? runTimeoutMs : llmAttemptMs,
-    });
+    const llmObserver = metrics ? createLlmMetrics(metrics, { budgetFromHeaders: admissionSettings.admission === 'off' }) : undefined;
+    const llm = createLlmClient(
+      {
+        model: settings.model,
+        baseURL: baseURL ?? 'https://api.openai.com/v1',
+        apiKey: settings.openaiApiKey ?? 'sim-key',
+        temperature: settings.temperature,
+        runTimeoutMs,
+      },
+      admissionSettings,
+      { log, ...(llmObserver ? { observer: llmObserver } : {}) },
+    );
+    closers.push(() => llm.close());
     const graph = createAgentGraph({
-      model,
+      model: createChatModel(llm.chatModel),
       tools: createBookingTools(bookings),
       checkpointer,
       systemPrompt: () => buildSystemPrompt(bookings.business, now()),
@@ -143,9 +133,9 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       locks,
       model: settings.model,
       runTimeoutMs,
-      messageDeadlineMs: messageDeadlineMs(admissionSettings),
+      messageDeadlineMs: llm.messageDeadlineMs,
       recursionLimit: settings.recursionLimit,
-      preflight: admission.preflight,
+      preflight: llm.preflight,
       observer: createRunObservation({ metrics, logger }),
       ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
     });
@@ -155,7 +145,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     let shuttingDown = false;
     const counters = { startedAt: now().toISOString() };
     if (metrics) {
-      watchAdmission(metrics, () => admission.stats());
+      watchAdmission(metrics, () => llm.stats());
       metrics.onScrape(() => metrics.runsInProgress.set(executor.inFlight));
     }
     const app = buildApp({
@@ -176,7 +166,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
           runsInProgress: executor.inFlight,
           threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
-          admission: admission.stats(),
+          admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),

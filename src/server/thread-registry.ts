@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { addUsage, emptyUsage, type RunUsage } from '../llm/run-usage.js';
+import { ConciergeError, type ErrorRecord } from '../shared/errors.js';
 
 export type RunStatus = 'pending' | 'running' | 'success' | 'error' | 'timeout' | 'interrupted';
 
@@ -24,7 +25,13 @@ export interface RunRecord {
   metadata: Record<string, unknown>;
   multitask_strategy: string;
   usage: RunUsage | null;
-  error: { code: string; message: string; status?: number; retryAfterMs?: number } | null;
+  /** What the run failed with: `join` answers it again, status, body and Retry-After alike. */
+  error: ErrorRecord | null;
+}
+
+/** `createThread` with an id that exists (409 CONFLICT), whichever process created it first. */
+export function threadExists(threadId: string): ConciergeError {
+  return new ConciergeError('CONFLICT', `thread id ${threadId} is taken`);
 }
 
 /**
@@ -33,6 +40,7 @@ export interface RunRecord {
  * conversation. Async so that a Postgres implementation can take its place.
  */
 export interface ThreadRegistry {
+  /** Throws `threadExists` when the id is taken. */
   createThread(input: { threadId?: string; customerId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
   getThread(threadId: string): Promise<ThreadRecord | undefined>;
   /** Record a run as running and its thread as busy, in one transaction (or, `pending`, queued). */
@@ -147,7 +155,13 @@ export function openSqliteThreadRegistry(options: { path: string; model: string;
         status: 'idle',
         usage: JSON.stringify(emptyUsage(options.model)),
       };
-      insertThread.run(row);
+      try {
+        insertThread.run(row);
+      } catch (error) {
+        // Two creates of the same id at once: the primary key decides.
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw threadExists(row.thread_id);
+        throw error;
+      }
       return toThread(row);
     },
     async getThread(threadId) {

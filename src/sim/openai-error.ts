@@ -1,5 +1,3 @@
-import { ConciergeError } from '../shared/errors.js';
-
 /** The body OpenAI sends with every error: `{"error":{message,type,param,code}}`. */
 export interface OpenAiErrorBody {
   message: string;
@@ -11,13 +9,20 @@ export interface OpenAiErrorBody {
 /**
  * An error the simulator answers with, in OpenAI's shape. `status` is the HTTP status;
  * `wire` is the exact error body; `headers` go on the response (retry hints).
+ *
+ * Deliberately not a ConciergeError: these are the provider's errors, in the provider's wire
+ * format and with OpenAI's own codes, which Concierge's LLM layer reads as any client of the
+ * real provider would (src/shared/error-catalogue.ts has Concierge's codes).
  */
-export class OpenAiApiError extends ConciergeError {
+export class OpenAiApiError extends Error {
+  readonly status: number;
   readonly wire: OpenAiErrorBody;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(status: number, wire: OpenAiErrorBody, headers: Record<string, string> = {}) {
-    super(codeFor(status, wire), wire.message, { status });
+    super(wire.message);
+    this.name = 'OpenAiApiError';
+    this.status = status;
     this.wire = wire;
     this.headers = headers;
   }
@@ -25,13 +30,6 @@ export class OpenAiApiError extends ConciergeError {
   toBody(): { error: OpenAiErrorBody } {
     return { error: this.wire };
   }
-}
-
-function codeFor(status: number, wire: OpenAiErrorBody): string {
-  if (status === 400) return 'SIM_INVALID_REQUEST';
-  if (status === 404) return 'SIM_NOT_FOUND';
-  if (status === 429) return wire.type === 'insufficient_quota' ? 'SIM_INSUFFICIENT_QUOTA' : 'SIM_RATE_LIMITED';
-  return 'SIM_SERVER_ERROR';
 }
 
 export function invalidRequest(message: string, param: string | null = null, code: string | null = null): OpenAiApiError {

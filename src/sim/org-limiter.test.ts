@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { OrgLimiter } from './org-limiter.js';
 import { createRng } from './seeded-random.js';
 
 describe('OrgLimiter', () => {
   it('rejects on tokens with the wait until enough budget refills, and still spends the request', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const limiter = new OrgLimiter({ rpm: 10, tpm: 6_000 }, 60_000, clock);
     expect(limiter.admit(5_000).ok).toBe(true);
     const r = limiter.admit(1_500);
@@ -22,7 +22,7 @@ describe('OrgLimiter', () => {
   });
 
   it('rejects on requests and reports the reset of an emptied bucket', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const limiter = new OrgLimiter({ rpm: 2, tpm: 1_000_000 }, 60_000, clock);
     expect(limiter.admit(1).ok).toBe(true);
     expect(limiter.admit(1).ok).toBe(true);
@@ -35,13 +35,13 @@ describe('OrgLimiter', () => {
   });
 
   it('refuses a request larger than the whole TPM as too large', () => {
-    const limiter = new OrgLimiter({ rpm: 10, tpm: 1_000 }, 60_000, new ManualClock());
+    const limiter = new OrgLimiter({ rpm: 10, tpm: 1_000 }, 60_000, new ManualClock(0));
     const r = limiter.admit(1_001);
     expect(r.ok || r.kind).toBe('too_large');
   });
 
   it('scales: with a 6 s minute the same budget refills ten times faster', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const limiter = new OrgLimiter({ rpm: 100, tpm: 6_000 }, 6_000, clock);
     expect(limiter.admit(6_000).ok).toBe(true);
     const r = limiter.admit(600);
@@ -56,7 +56,7 @@ describe('OrgLimiter', () => {
     const tpm = 200_000;
     const rpm = 500;
     const minute = 60_000;
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const limiter = new OrgLimiter({ rpm, tpm }, minute, clock);
     const rng = createRng(11);
     const minutes = 10;

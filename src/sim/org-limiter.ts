@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface OrgLimits {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import { LruCache } from './lru-cache.js';
 
 /** OpenAI caches prompts of at least 1,024 tokens, in steps of 128. */

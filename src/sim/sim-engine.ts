@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ScriptedBrain } from './brain/scripted-brain.js';
 import { isoDateOf } from './brain/date-time-parse.js';
 import type { ChatRequest } from './chat-request.js';
-import { systemClock, type Clock } from './clock.js';
+import { sleep, systemClock, type Clock } from '../shared/clock.js';
 import { formatGoDuration } from './go-duration.js';
 import { batchSlowdown, sampleTiming } from './latency-model.js';
 import { LATENCY_PROFILES, type LatencyProfile } from './latency-profiles.js';
@@ -31,10 +30,8 @@ const CACHE_ENTRIES = 50_000;
 const BRAIN_CACHE_ENTRIES = 10_000;
 
 export interface SimDeps {
-  /** Monotonic clock for the limiter, prompt cache and pacing (real ms). */
+  /** The clock of the limiter, the prompt cache, pacing, `created` and the fallback "today". */
   clock?: Clock;
-  /** Wall clock for `created` and the fallback "today" (epoch ms). */
-  wallNow?: () => number;
 }
 
 /** A paced SSE answer: events[0] at `firstAtMs`, then one event every `perTokenMs`. */
@@ -60,7 +57,6 @@ export type EngineReply =
 export class SimEngine {
   readonly options: SimOptions;
   readonly #clock: Clock;
-  readonly #wallNow: () => number;
   readonly #scale: number;
   readonly #profile: LatencyProfile;
   readonly #limiter: OrgLimiter;
@@ -78,7 +74,6 @@ export class SimEngine {
   constructor(options: SimOptions, deps: SimDeps = {}) {
     this.options = options;
     this.#clock = deps.clock ?? systemClock;
-    this.#wallNow = deps.wallNow ?? Date.now;
     this.#scale = options.timeScale;
     const base = LATENCY_PROFILES[options.latency];
     this.#profile = {
@@ -97,6 +92,11 @@ export class SimEngine {
     this.#ids = new IdMaker(createRng(hashToSeed('ids', options.seed)));
     this.#padding = createRng(hashToSeed('padding', options.seed));
     this.#since = this.#clock.now();
+  }
+
+  /** The engine's clock, for the transport's pacing. */
+  get clock(): Clock {
+    return this.#clock;
   }
 
   stats(): SimStats {
@@ -207,7 +207,7 @@ export class SimEngine {
     try {
       const seed = request.seed ?? this.options.seed;
       const rng = createRng(hashToSeed(seed, account.promptKey));
-      const today = isoDateOf(new Date(this.#wallNow()));
+      const today = isoDateOf(new Date(this.#clock.now()));
       const choices: RenderedChoice[] = [];
       for (let i = 0; i < request.n; i++) {
         const decision = this.#brain.decide(request, i === 0 ? rng : createRng(hashToSeed(seed, account.promptKey, i)), today);
@@ -229,14 +229,14 @@ export class SimEngine {
       const firstAtMs = timing.firstTokenMs * this.#scale * (slow ? this.options.slowStreamFactor : 1);
       const perTokenMs = timing.perTokenMs * this.#scale;
       const id = this.#ids.completion();
-      const created = Math.floor(this.#wallNow() / 1000);
+      const created = Math.floor(this.#clock.now() / 1000);
       const model = responseModel(request.model);
       const wireUsage = usage(account.promptTokens, account.cachedTokens, completionTokens);
       const headers = { ...baseHeaders, ...limitHeaders };
 
       if (!request.stream) {
         const wait = firstAtMs + Math.max(0, Math.max(...choices.map((ch) => ch.completionTokens)) - 1) * perTokenMs;
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await sleep(this.#clock, wait);
         headers['openai-processing-ms'] = String(Math.round(this.#clock.now() - started));
         const body = JSON.stringify(completionBody(id, created, model, choices.map((ch) => ch.output), wireUsage));
         done(true);

@@ -84,7 +84,7 @@ export function buildSimApp(engine: SimEngine): FastifyInstance {
     reply.hijack();
     if (result.kind === 'hang') return reply;
     try {
-      result.done(await pumpStream(raw, result.headers, result.stream));
+      result.done(await pumpStream(raw, result.headers, result.stream, engine.clock));
     } catch {
       result.done(false);
       raw.destroy();

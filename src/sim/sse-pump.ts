@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep, type Clock } from '../shared/clock.js';
 import type { PacedStream } from './sim-engine.js';
 
 /**
@@ -14,7 +14,7 @@ const MIN_TICK_MS = 10;
  * when its time has come, then the tail (finish chunk, usage chunk, [DONE]). Resolves true
  * when the stream ended normally, false when the client went away or a fault cut it.
  */
-export async function pumpStream(raw: ServerResponse, headers: Record<string, string>, stream: PacedStream): Promise<boolean> {
+export async function pumpStream(raw: ServerResponse, headers: Record<string, string>, stream: PacedStream, clock: Clock): Promise<boolean> {
   raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const { events, firstAtMs, perTokenMs, cutAfter } = stream;
   const last = cutAfter === undefined ? events.length : Math.min(cutAfter, events.length);
@@ -24,11 +24,11 @@ export async function pumpStream(raw: ServerResponse, headers: Record<string, st
     return true;
   }
   raw.flushHeaders();
-  const t0 = performance.now();
+  const t0 = clock.now();
   let sent = 0;
   while (sent < last) {
     if (raw.destroyed) return false;
-    const elapsed = performance.now() - t0;
+    const elapsed = clock.now() - t0;
     let due = 0;
     if (elapsed >= firstAtMs) due = perTokenMs > 0 ? Math.floor((elapsed - firstAtMs) / perTokenMs) + 1 : last;
     due = Math.min(due, last);
@@ -38,7 +38,7 @@ export async function pumpStream(raw: ServerResponse, headers: Record<string, st
     }
     if (sent >= last) break;
     const nextAt = firstAtMs + sent * perTokenMs;
-    await sleep(Math.max(MIN_TICK_MS, nextAt - (performance.now() - t0)));
+    await sleep(clock, Math.max(MIN_TICK_MS, nextAt - (clock.now() - t0)));
   }
   if (raw.destroyed) return false;
   if (cutAfter !== undefined) {

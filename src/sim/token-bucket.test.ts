@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { ManualClock } from '../shared/clock.js';
 import { TokenBucket } from './token-bucket.js';
 
 describe('TokenBucket', () => {
   it('starts full, refills continuously and never overfills', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(0);
     const bucket = new TokenBucket(600, 60_000, clock);
     expect(bucket.tryTake(600)).toBe(true);
     expect(bucket.tryTake(1)).toBe(false);

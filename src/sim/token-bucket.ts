@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 
 /**
  * A token bucket refilled continuously: `capacity` units, refilled from empty to full over

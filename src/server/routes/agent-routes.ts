@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { GRAPH_ID, type AgentGraph } from '../../agent/graph.js';
 import { ConciergeError } from '../../shared/errors.js';
 import type { Principal } from '../auth.js';
-import { NotFoundError, ValidationError, validationErrorFrom } from '../http-errors.js';
+import { notFound, parseRequest, validationFailed } from '../http-errors.js';
+import { runInterrupted } from '../run-errors.js';
 import { toWireValues } from '../message-format.js';
 import { STREAM_MODES, type RunExecutor, type RunOutcome, type StreamMode } from '../run-executor.js';
 import { SseWriter } from '../sse-writer.js';
-import type { ThreadRecord, ThreadRegistry } from '../thread-registry.js';
+import { threadExists, type ThreadRecord, type ThreadRegistry } from '../thread-registry.js';
 
 export interface AgentRouteDeps {
   graph: AgentGraph;
@@ -42,14 +43,14 @@ const inputMessage = z
   .object({
     role: z.enum(['user', 'human'], { error: 'only user messages may be sent as input' }).optional(),
     type: z.enum(['human'], { error: 'only user messages may be sent as input' }).optional(),
-    content: z.string({ error: 'must be text' }).min(1, 'must not be empty'),
+    content: z.string().min(1, 'must not be empty'),
     id: z.string().max(128).optional(),
   })
   .refine((m) => m.role !== undefined || m.type !== undefined, { message: 'needs role "user"' });
 
 const runBody = z
   .object({
-    assistant_id: z.string({ error: 'is required' }).min(1),
+    assistant_id: z.string().min(1, 'must not be empty'),
     input: z.object({ messages: z.array(inputMessage).min(1, 'must hold at least one message').max(20, 'at most 20 messages per run') }, { error: 'must be { messages: [...] }' }),
     multitask_strategy: z.enum(['reject', 'enqueue', 'interrupt', 'rollback']).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -59,12 +60,6 @@ const runBody = z
   .loose();
 
 type RunBody = z.output<typeof runBody>;
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw validationErrorFrom(result.error);
-  return result.data;
-}
 
 function threadView(thread: ThreadRecord, values: Record<string, unknown> = {}) {
   return {
@@ -86,7 +81,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   const ownedThread = async (request: FastifyRequest, threadId: string): Promise<ThreadRecord> => {
     const principal = deps.principalOf(request);
     const thread = await registry.getThread(threadId);
-    if (!thread || thread.customer_id !== principal.customerId) throw new NotFoundError(`thread ${threadId}`);
+    if (!thread || thread.customer_id !== principal.customerId) throw notFound(`thread ${threadId}`);
     return thread;
   };
 
@@ -98,28 +93,21 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     return (body.offset ?? 0) > 0 ? [] : [ASSISTANT];
   });
   app.get<{ Params: { id: string } }>('/assistants/:id', async (request) => {
-    if (request.params.id !== GRAPH_ID) throw new NotFoundError(`assistant ${request.params.id}`);
+    if (request.params.id !== GRAPH_ID) throw notFound(`assistant ${request.params.id}`);
     return ASSISTANT;
   });
 
   app.post('/threads', async (request) => {
-    const body = parse(threadBody, request.body);
+    const body = parseRequest(threadBody, request.body);
     const principal = deps.principalOf(request);
-    const taken = () => new ConciergeError('CONFLICT', `thread id ${body.thread_id} is taken`, { status: 409 });
     if (body.thread_id) {
       const existing = await registry.getThread(body.thread_id);
       // Another customer's id answers the same 409 as any taken id, and nothing else about it.
       if (existing && existing.customer_id === principal.customerId && body.if_exists === 'do_nothing') return threadView(existing, await stateValues(existing.thread_id));
-      if (existing) throw taken();
+      if (existing) throw threadExists(body.thread_id);
     }
-    try {
-      const thread = await registry.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
-      return threadView(thread);
-    } catch (error) {
-      // Two creates of the same id at once: the primary key decides, the loser gets 409.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw taken();
-      throw error;
-    }
+    const thread = await registry.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
+    return threadView(thread);
   });
 
   app.get<{ Params: { threadId: string } }>('/threads/:threadId', async (request) => {
@@ -152,19 +140,19 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     background = false,
   ) => {
     const thread = await ownedThread(request, request.params.threadId);
-    if (body.assistant_id !== GRAPH_ID) throw new NotFoundError(`assistant ${body.assistant_id}`);
+    if (body.assistant_id !== GRAPH_ID) throw notFound(`assistant ${body.assistant_id}`);
     const strategy = body.multitask_strategy ?? 'reject';
-    if (strategy !== 'reject' && strategy !== 'enqueue') throw new ValidationError(`multitask_strategy "${strategy}" is not supported; use "reject" or "enqueue"`);
+    if (strategy !== 'reject' && strategy !== 'enqueue') throw validationFailed(`multitask_strategy "${strategy}" is not supported; use "reject" or "enqueue"`);
     for (const message of body.input.messages) {
       if (message.content.length > deps.maxMessageChars) {
-        throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`, { status: 413 });
+        throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`);
       }
     }
     const controller = new AbortController();
     // Only a caller still waiting for the thread's lock is dropped when it goes away; a run
     // that has started finishes and is recorded, so its bookings are never half done.
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away while waiting for the thread', { status: 499 }));
+      if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away while waiting for the thread'));
     });
     return executor.start({
       thread,
@@ -186,17 +174,17 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   };
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/wait', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     const { run, done } = await startRun(request, reply, body);
     void reply.header('content-location', `/threads/${run.thread_id}/runs/${run.run_id}`);
     return answer(await done);
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/stream', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     const requested = body.stream_mode === undefined ? ['values'] : Array.isArray(body.stream_mode) ? body.stream_mode : [body.stream_mode];
     const unknown = requested.filter((m) => !(STREAM_MODES as readonly string[]).includes(m));
-    if (unknown.length > 0) throw new ValidationError(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
+    if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
     const writer = new SseWriter(reply);
     const { run, done } = await startRun(request, reply, body, { modes: requested as StreamMode[], send: writer.send });
     writer.open({ 'content-location': `/threads/${run.thread_id}/runs/${run.run_id}`, 'x-request-id': request.id });
@@ -205,7 +193,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     } catch (error) {
       // The executor reports run failures as events; this is anything else, after the headers.
       request.log.error({ err: error }, 'stream failed');
-      writer.send('error', { error: 'INTERNAL', message: 'internal server error' });
+      const internal = new ConciergeError('INTERNAL', 'internal server error');
+      writer.send('error', { error: internal.code, message: internal.message });
     } finally {
       writer.end();
     }
@@ -213,7 +202,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs', async (request, reply) => {
-    const body = parse(runBody, request.body);
+    const body = parseRequest(runBody, request.body);
     const { run, done } = await startRun(request, reply, body, undefined, true);
     done.catch((error: unknown) => request.log.error({ err: error }, 'background run failed'));
     return run;
@@ -229,7 +218,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId', async (request) => {
     const thread = await ownedThread(request, request.params.threadId);
     const run = await registry.getRun(thread.thread_id, request.params.runId);
-    if (!run) throw new NotFoundError(`run ${request.params.runId}`);
+    if (!run) throw notFound(`run ${request.params.runId}`);
     return run;
   });
 
@@ -238,14 +227,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const running = executor.join(thread.thread_id, request.params.runId);
     if (running) return answer(await running);
     const run = await registry.getRun(thread.thread_id, request.params.runId);
-    if (!run) throw new NotFoundError(`run ${request.params.runId}`);
-    if (run.error) {
-      const stored = new ConciergeError(run.error.code, run.error.message, { status: run.error.status ?? 500 });
-      throw Object.assign(stored, run.error.retryAfterMs === undefined ? {} : { retryAfterMs: run.error.retryAfterMs });
-    }
+    if (!run) throw notFound(`run ${request.params.runId}`);
+    if (run.error) throw ConciergeError.fromRecord(run.error);
     if (run.status === 'running') {
       // Recorded as running but not running here: its process stopped before finishing it.
-      throw new ConciergeError('RUN_INTERRUPTED', `run ${run.run_id} did not finish; send the message again`, { status: 503 });
+      throw runInterrupted(`run ${run.run_id} did not finish; send the message again`);
     }
     const current = await registry.getThread(thread.thread_id);
     return { ...(await stateValues(thread.thread_id)), usage: { run: run.usage, thread: current?.usage } };

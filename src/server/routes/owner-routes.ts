@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { BookingService } from '../../booking/booking-service.js';
-import { AuthError, type Principal } from '../auth.js';
-import { validationErrorFrom } from '../http-errors.js';
+import type { Principal } from '../auth.js';
+import { ConciergeError } from '../../shared/errors.js';
+import { parseRequest } from '../http-errors.js';
 
 const availabilityQuery = z.object({
-  service: z.string({ error: 'is required' }).min(1, 'is required'),
+  service: z.string().min(1, 'must not be empty'),
   from: z.string({ error: 'is required (YYYY-MM-DD)' }),
   to: z.string().optional(),
   time: z.string().optional(),
@@ -26,18 +27,14 @@ export function registerOwnerRoutes(app: FastifyInstance, deps: { bookings: Book
   app.get('/v1/services', async () => ({ business: { name: bookings.business.name, timeZone: bookings.business.timeZone }, services: bookings.listServices() }));
 
   app.get('/v1/availability', async (request) => {
-    const parsed = availabilityQuery.safeParse(request.query);
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    const q = parsed.data;
+    const q = parseRequest(availabilityQuery, request.query);
     const result = await bookings.availability({ service: q.service, from: q.from, ...(q.to ? { to: q.to } : {}), ...(q.time ? { time: q.time } : {}) });
     return { service: result.service, from: result.from, to: result.to, slots: result.slots, ...(result.requested ? { requested: result.requested } : {}) };
   });
 
   app.get('/v1/bookings', async (request) => {
-    if (!deps.principalOf(request).admin) throw new AuthError('FORBIDDEN', 'listing all bookings needs an admin key');
-    const parsed = bookingsQuery.safeParse(request.query);
-    if (!parsed.success) throw validationErrorFrom(parsed.error);
-    const q = parsed.data;
+    if (!deps.principalOf(request).admin) throw new ConciergeError('FORBIDDEN', 'listing all bookings needs an admin key');
+    const q = parseRequest(bookingsQuery, request.query);
     const list = await bookings.listAll({
       ...(q.from ? { from: q.from } : {}),
       ...(q.to ? { to: q.to } : {}),
