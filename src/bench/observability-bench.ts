@@ -86,15 +86,15 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
     for (let round = 0; round < options.rounds; round += 1) {
       const order: Array<'on' | 'off'> = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
       for (const mode of order) {
-        const scraper =
-          mode === 'on'
-            ? setInterval(() => {
-                void undiciFetch(`${watched.url}/metrics`, { dispatcher }).then(async (r) => {
-                  await r.text();
-                  scrapes += 1;
-                });
-              }, options.scrapeEveryMs)
-            : undefined;
+        const scrape = () =>
+          void undiciFetch(`${watched.url}/metrics`, { dispatcher }).then(async (r) => {
+            await r.text();
+            scrapes += 1;
+          });
+        // Once as each round of the observed server starts, then at the interval: rounds
+        // shorter than the interval are scraped too (more often than Prometheus would).
+        if (mode === 'on') scrape();
+        const scraper = mode === 'on' ? setInterval(scrape, options.scrapeEveryMs) : undefined;
         try {
           const cpu = process.cpuUsage();
           const result = await drive(perRound, options.concurrency, mode === 'on' ? sendOn : sendOff, () => {});

@@ -12,7 +12,7 @@ const schema = z.object({
   concurrency: field.positiveInt().max(1000).default(32),
   idleThreads: field.positiveInt().default(1000),
   observability: z.boolean().default(false),
-  rounds: field.positiveInt().max(100).default(6),
+  rounds: field.positiveInt().max(100).default(10),
 });
 
 const sources: SettingSources<z.input<typeof schema>> = {
