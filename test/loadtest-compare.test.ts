@@ -28,7 +28,9 @@ describe('report compare', () => {
       }
     };
     fast = await run(5);
-    slow = await run(150, 3);
+    // A second of agent time per message: far beyond any scheduling stall of a loaded machine,
+    // so B is slower than A whatever else the machine is doing.
+    slow = await run(1000, 3);
     dir = await mkdtemp(join(tmpdir(), 'lt-compare-'));
     paths = { a: (await writeReports(fast, join(dir, 'a'))).json, b: (await writeReports(slow, join(dir, 'b'))).json };
   });

@@ -4,6 +4,7 @@ import type { Booking, BookingStatus, BookingStore, CreateResult } from './booki
 import type { Business, Service } from './business.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { normalizeConfirmationCode } from './confirmation-code.js';
+import { serviceDayCapacity, type ServiceDayCapacity } from './day-capacity.js';
 import { matchService } from './find-service.js';
 import { addDays, datesBetween, daysBetween, localToInstant, todayIn } from '../shared/local-time.js';
 
@@ -260,6 +261,34 @@ export class BookingService {
     }
   }
 
+  /**
+   * The owner cancels any booking. The customer's rules apply unchanged (not twice, not once
+   * it has started), so the console can do nothing the agent's tool could not.
+   */
+  async cancelAsOwner(code: string): Promise<Booking> {
+    const booking = await this.#anyBooking(code);
+    return this.cancel({ customerId: booking.customerId, code: booking.code });
+  }
+
+  /** The owner moves any booking, with the same rules and refusals (and alternatives) as the customer. */
+  async rescheduleAsOwner(request: { code: string; date: string; time: string }): Promise<Booking> {
+    const booking = await this.#anyBooking(request.code);
+    return this.reschedule({ customerId: booking.customerId, code: booking.code, date: request.date, time: request.time });
+  }
+
+  /** How much room each service has left on a date (default today), for the owner. */
+  async capacityOn(date: string = this.today()): Promise<ServiceDayCapacity[]> {
+    const day = requireDate(date, 'date');
+    const now = this.#now();
+    const bookings = await this.listAll({ from: day, to: day, status: 'confirmed' });
+    const out: ServiceDayCapacity[] = [];
+    for (const service of this.business.services) {
+      const free = await this.#freeSlots(service, service.durationMin, day, day, now);
+      out.push(serviceDayCapacity({ business: this.business, service, date: day, bookings, freeSlots: free }));
+    }
+    return out;
+  }
+
   /** The customer's booking by code; BOOKING_NOT_FOUND when it is not theirs or does not exist. */
   async getForCustomer(customerId: string, code: string): Promise<Booking> {
     return this.#ownBooking(requireText(customerId, 'customerId', true)!, code);
@@ -300,6 +329,12 @@ export class BookingService {
 
   async close(): Promise<void> {
     await this.#store.close();
+  }
+
+  async #anyBooking(code: string): Promise<Booking> {
+    const booking = await this.getBooking(code);
+    if (!booking) throw new BookingError('BOOKING_NOT_FOUND', `No booking ${String(code)}.`);
+    return booking;
   }
 
   async #ownBooking(customerId: string, code: string): Promise<Booking> {

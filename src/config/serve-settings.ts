@@ -41,6 +41,36 @@ const keyList = z.string().transform((text, ctx) => {
   return new Set(entries);
 });
 
+/**
+ * `*`, or origins (`https://shop.example,http://localhost:3000`) whose pages may call the agent
+ * API from the browser: where the chat widget is embedded. An origin has no path.
+ */
+const originList = z.string().transform((text, ctx) => {
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 1 && entries[0] === '*') return '*' as const;
+  const origins: string[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const origin = originOf(entry);
+    if (!origin) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} is not an origin; expected * or comma-separated origins such as https://shop.example (scheme, host, optional port; no path)` });
+      return z.NEVER;
+    }
+    origins.push(origin);
+  }
+  return origins;
+});
+
+/** `https://shop.example:8443` as the browser sends it in `Origin`, or undefined if `text` is not exactly that. */
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !text.endsWith('/');
+    return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
   port: field.port().default(8710),
@@ -68,6 +98,7 @@ export const serveSettingsSchema = z.object({
   // Checked here, at the edge, so that a bad one names --sim-preset (the simulator's own flag is --preset).
   simPreset: z.enum(LIMIT_PRESET_NAMES, { error: `must be one of ${LIMIT_PRESET_NAMES.join(', ')}` }).optional(),
   simLatency: z.enum(LATENCY_PROFILE_NAMES, { error: `must be one of ${LATENCY_PROFILE_NAMES.join(', ')}` }).optional(),
+  corsOrigin: originList.optional(),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   metricsPort: field.port().optional(),
   metricsHost: field.host().optional(),
@@ -95,6 +126,7 @@ export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSch
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiply every duration (timeouts, deadlines, budgets, embedded simulator) by f' },
   simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET', arg: '<name>', help: `rate-limit preset of the embedded simulator: ${LIMIT_PRESET_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.preset) },
   simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY', arg: '<profile>', help: `latency profile of the embedded simulator: ${LATENCY_PROFILE_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.latency) },
+  corsOrigin: { flag: '--cors-origin', env: 'CONCIERGE_CORS_ORIGIN', arg: '<origins>', help: 'origins whose pages may call the agent API (the chat widget): * or comma-separated, e.g. https://shop.example' },
   logLevel: { flag: '--log-level', env: 'CONCIERGE_LOG_LEVEL', arg: '<level>', help: `structured logs on stderr: ${LOG_LEVELS.join('|')}` },
   metricsPort: { flag: '--metrics-port', env: 'CONCIERGE_METRICS_PORT', arg: '<port>', help: 'also serve /metrics, without a key, on this port (loopback or cluster network only)' },
   metricsHost: { flag: '--metrics-host', env: 'CONCIERGE_METRICS_HOST', arg: '<host>', help: 'interface for --metrics-port', defaultText: '--host' },

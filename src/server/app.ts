@@ -9,10 +9,12 @@ import { RequestLogController } from '../observability/request-log.js';
 import type { ServerMetrics } from '../observability/server-metrics.js';
 import { ConciergeError } from '../shared/errors.js';
 import type { Authenticator, Principal } from './auth.js';
+import { registerCors } from './cors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
+import { registerWebRoutes, WEB_PUBLIC_PATHS } from './routes/web-routes.js';
 import type { RunExecutor } from './run-executor.js';
 import type { ThreadRegistry } from './thread-registry.js';
 
@@ -25,14 +27,18 @@ export interface AppDeps {
   ops: OpsDeps;
   bodyLimitBytes: number;
   maxMessageChars: number;
+  /** Origins whose pages may call the agent API (the chat widget); none when absent. */
+  corsOrigin?: '*' | readonly string[] | undefined;
+  /** Where the built pages are (default: the package's dist/web). */
+  webAssetsDir?: string;
   /** The process's logger; without one nothing is logged. */
   logger?: Logger;
   /** Without metrics there is no `/metrics` route and requests are not timed. */
   metrics?: ServerMetrics;
 }
 
-/** Routes that answer without a key: probes, and the public catalogue. */
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability']);
+/** Routes that answer without a key: probes, the public catalogue, and the pages. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability', '/v1/business', ...WEB_PUBLIC_PATHS]);
 const ADMIN_ROUTES = new Set(['/stats', '/stats/reset', '/metrics']);
 /** Routes that also take the key as `Authorization: Bearer`, which is how Prometheus sends one. */
 const BEARER_ROUTES = new Set(['/metrics']);
@@ -63,6 +69,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Bodies are JSON only: fastify would otherwise parse text/plain into a string that then
   // fails validation with a misleading 400, where 415 says what is wrong.
   app.removeContentTypeParser('text/plain');
+  // Before the auth hook, so that refusals (401, 403) carry the CORS headers and a widget can read them.
+  if (deps.corsOrigin) registerCors(app, deps.corsOrigin);
   // While shutting down, tell clients not to reuse the connection, so it closes after the answer.
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -75,7 +83,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
     const path = request.routeOptions.url ?? request.url;
-    if (PUBLIC_ROUTES.has(path)) return;
+    // OPTIONS is only ever a CORS preflight, which carries no key by design.
+    if (PUBLIC_ROUTES.has(path) || request.method === 'OPTIONS') return;
     const principal = deps.authenticator.authenticate(request.headers, { bearer: BEARER_ROUTES.has(path) });
     if (ADMIN_ROUTES.has(path) && !principal.admin) throw new ConciergeError('FORBIDDEN', 'this route needs an admin key');
     principals.set(request, principal);
@@ -90,5 +99,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerOwnerRoutes(app, { bookings: deps.bookings, principalOf });
   registerOpsRoutes(app, deps.ops);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);
+  registerWebRoutes(app, {
+    ...(deps.webAssetsDir ? { assetsDir: deps.webAssetsDir } : {}),
+    clientConfig: { devMode: deps.authenticator.devMode, businessName: deps.bookings.business.name, maxMessageChars: deps.maxMessageChars },
+  });
   return app;
 }

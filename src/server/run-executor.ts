@@ -5,8 +5,8 @@ import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
 import { isConciergeError, type ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
+import type { FinishedRun } from './finished-run.js';
 import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
-import type { RunObserver } from './run-observer.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
 /** Stream modes a client may ask for, as the LangGraph API names them. */
@@ -27,8 +27,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => void;
-  /** Told about each finished run (metrics, the run's log line). */
-  observer?: RunObserver;
+  /** Told of every finished run (the live view, metrics, the run's log line); must not throw. */
+  onFinished?: (run: FinishedRun) => void;
 }
 
 export interface RunInput {
@@ -71,9 +71,9 @@ export class RunExecutor {
   /** Take the thread's lock and start the run; resolves once it has started. */
   async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
-    const acceptedAt = performance.now();
+    const receivedAt = performance.now();
     this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
-    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input, acceptedAt);
+    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input, receivedAt);
     const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
     let run: RunRecord;
     try {
@@ -88,7 +88,7 @@ export class RunExecutor {
       throw error;
     }
     const controller = new AbortController();
-    const done = this.#execute(run, input, controller, acceptedAt).finally(() => {
+    const done = this.#execute(run, input, controller, receivedAt).finally(() => {
       release();
       this.#running.delete(run.run_id);
     });
@@ -100,7 +100,7 @@ export class RunExecutor {
    * A background run behind another on its thread: recorded as pending and answered at once;
    * it takes the thread's lock when its turn comes.
    */
-  async #startQueued(input: RunInput, acceptedAt: number): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
+  async #startQueued(input: RunInput, receivedAt: number): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
     const { registry, locks } = this.#options;
     const run = await registry.createRun({
       threadId: input.thread.thread_id,
@@ -114,7 +114,7 @@ export class RunExecutor {
       const release = await locks.acquire(input.thread.thread_id, 'enqueue');
       try {
         await registry.markRunning(run.run_id, run.thread_id);
-        return await this.#execute({ ...run, status: 'running' }, input, controller, acceptedAt);
+        return await this.#execute({ ...run, status: 'running' }, input, controller, receivedAt);
       } finally {
         release();
       }
@@ -144,7 +144,7 @@ export class RunExecutor {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
   }
 
-  async #execute(run: RunRecord, input: RunInput, controller: AbortController, acceptedAt: number): Promise<RunOutcome> {
+  async #execute(run: RunRecord, input: RunInput, controller: AbortController, receivedAt: number): Promise<RunOutcome> {
     const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
     const threadId = input.thread.thread_id;
     input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
@@ -195,13 +195,12 @@ export class RunExecutor {
       // interrupted at the next start.
       error ??= agentError('the run finished but could not be recorded', failure);
     }
+    // Housekeeping and counting must never fail a run that has been answered and recorded.
     try {
       this.#options.afterRun?.(threadId);
-    } catch {
-      // Housekeeping must never fail a run that has been answered and recorded.
-    }
+    } catch {}
     try {
-      this.#options.observer?.runFinished({
+      this.#options.onFinished?.({
         runId: run.run_id,
         threadId,
         customerId: input.customerId,
@@ -209,11 +208,9 @@ export class RunExecutor {
         status,
         errorCode: error?.code,
         usage,
-        durationMs: performance.now() - acceptedAt,
+        durationMs: performance.now() - receivedAt,
       });
-    } catch {
-      // Nor must watching it.
-    }
+    } catch {}
     const outcome: RunOutcome = {
       run: { ...run, status, usage, error: recordedError },
       values,
@@ -221,7 +218,8 @@ export class RunExecutor {
       error,
     };
     if (input.stream) {
-      if (error) input.stream.send('error', { error: error.code, message: error.message });
+      // When to try again travels with the event: the stream's headers went out long ago.
+      if (error) input.stream.send('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
       else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
     }
     return outcome;

@@ -18,6 +18,8 @@ export class SseWriter {
     this.#reply.hijack();
     const raw = this.#reply.raw;
     raw.writeHead(200, {
+      // Headers hooks have set on the reply (CORS) would be lost by the hijack otherwise.
+      ...(this.#reply.getHeaders() as Record<string, string>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',

@@ -23,6 +23,7 @@ import type { DestinationStream } from 'pino';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
+import { MessageStats } from './message-stats.js';
 import { RunExecutor } from './run-executor.js';
 import { openSqliteThreadRegistry } from './thread-registry.js';
 
@@ -127,6 +128,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       historyMessages: settings.historyMessages,
     });
     const locks = new ThreadLocks();
+    const messages = new MessageStats();
+    const observeRun = createRunObservation({ metrics, logger });
     const executor = new RunExecutor({
       graph,
       registry,
@@ -136,8 +139,11 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       messageDeadlineMs: llm.messageDeadlineMs,
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
-      observer: createRunObservation({ metrics, logger }),
       ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
+      onFinished: (run) => {
+        messages.record({ status: run.status, durationMs: run.durationMs, costUsd: run.usage.costUsd });
+        observeRun(run);
+      },
     });
 
     const lag = new EventLoopLag();
@@ -156,6 +162,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       authenticator,
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
+      ...(settings.corsOrigin ? { corsOrigin: settings.corsOrigin } : {}),
       logger,
       ...(metrics ? { metrics } : {}),
       ops: {
@@ -164,13 +171,17 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         stats: () => ({
           ...counters,
           runsInProgress: executor.inFlight,
+          messages: messages.snapshot(),
           threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
           admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),
-        resetStats: () => lag.reset(),
+        resetStats: () => {
+          lag.reset();
+          messages.reset();
+        },
       },
     });
     await app.listen({ host: settings.host, port: settings.port });

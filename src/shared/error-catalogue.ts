@@ -67,6 +67,7 @@ export const ERROR_CATALOGUE = {
   CLIENT_CLOSED: answer('request', 499, 'The client went away while its run waited for the thread; logged, never sent.'),
   SHUTTING_DOWN: answer('request', 503, 'The server is stopping and takes no new requests.', { retryable: true, retryAfter: true }),
   INTERNAL: answer('request', 500, "An unexpected server error; details only in the server's log."),
+  WEB_NOT_BUILT: answer('request', 503, 'A page (`/`, `/owner`, `/ops`, `widget.js`) was asked for, but `npm run build` has not built them into `dist/web`.'),
 
   RUN_TIMEOUT: answer('run', 504, 'The run exceeded its time limit (`--run-timeout-ms`, never shorter than the message deadline).', { retryable: true }),
   RUN_INTERRUPTED: answer('run', 503, 'The server stopped before the run finished (shutdown grace over, or a crash); send the message again.', { retryable: true }),
@@ -84,7 +85,7 @@ export const ERROR_CATALOGUE = {
   SLOT_FULL: answer('booking', 409, 'The slot is fully booked; `alternatives` holds free start times nearby.'),
   ALREADY_CANCELLED: answer('booking', 409, 'The booking is already cancelled.'),
   IDEMPOTENCY_KEY_REUSED: answer('booking', 422, 'An idempotency key sent again with a different request.'),
-  BOOKING_NOT_FOUND: answer('booking', 404, "No booking with that code for this customer (someone else's answers the same)."),
+  BOOKING_NOT_FOUND: answer('booking', 404, "No booking with that code (on a customer's routes and tools, none of theirs: someone else's answers the same)."),
   UNKNOWN_SERVICE: answer('booking', 404, 'No service with that id or name.'),
   OUTSIDE_OPENING_HOURS: answer('booking', 400, 'The appointment would not fit in the opening hours of that day.'),
   IN_THE_PAST: answer('booking', 400, 'The time has passed, or the booking has started.'),
