@@ -154,7 +154,7 @@ describe('concierge serve --log-level', () => {
     expect(result.stderr).toContain('fatal, error, warn, info, debug, trace, silent');
   });
 
-  it('pretty-prints on a terminal', async () => {
+  it('pretty-prints on a terminal', { timeout: 120_000 }, async () => {
     const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
     if (!hasScript) return void console.warn('skipped: util-linux `script` (to give the server a terminal) is not installed');
     const db = join(dir, 'tty.db');
@@ -165,14 +165,15 @@ describe('concierge serve --log-level', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await waitFor(() => /listening on http:\/\/\S+/.test(out));
+      // Starting under a terminal, with pino-pretty's worker, takes a while on a busy machine.
+      await waitFor(() => /listening on http:\/\/\S+/.test(out), 60_000);
       const url = /listening on (http:\/\/[^\s]+)/.exec(out)![1]!;
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const requestLine = () => out.split(/\r?\n/).find((l) => l.includes('INFO') && l.includes('request'));
-      await waitFor(() => requestLine() !== undefined);
+      await waitFor(() => requestLine() !== undefined, 30_000);
       // pino-pretty's shape: "[12:11:31.819] INFO (pid): request" with colours, then the fields indented.
       expect(requestLine()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] \u001b\[32mINFO\u001b\[39m \(\d+\): \u001b\[36mrequest/);
-      await waitFor(() => /route\u001b\[39m: "\/healthz"/.test(out));
+      await waitFor(() => /route\u001b\[39m: "\/healthz"/.test(out), 30_000);
     } finally {
       child.kill('SIGTERM');
       await exited;
@@ -180,7 +181,7 @@ describe('concierge serve --log-level', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > until) throw new Error('timed out waiting for the log line');
