@@ -43,7 +43,8 @@ export interface ServiceBenchResult {
 
 const QUESTION = 'Hi! What services do you offer?';
 
-async function drive(total: number, concurrency: number, one: () => Promise<void>, progress: (done: number) => void): Promise<ModeResult> {
+/** Send `total` messages through `one`, `concurrency` at a time; throughput and latency. */
+export async function drive(total: number, concurrency: number, one: () => Promise<void>, progress: (done: number) => void): Promise<ModeResult> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
   let next = 0;
   let done = 0;
@@ -75,7 +76,7 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
   const dir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
   const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0, db: join(dir, 'bench.db'), simLatency: 'off' }, env: {} });
   const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {}, env: {} });
-  const server = await startServer(settings, admission);
+  const server = await startServer(settings, admission, { logLevel: 'warn' });
   const dispatcher = new Agent({ connections: options.concurrency * 2, pipelining: 1 });
   try {
     const graph = server.graph;

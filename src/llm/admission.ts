@@ -7,13 +7,14 @@ import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
+import type { LlmObserver } from './llm-observer.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
 import { currentRunContext } from './run-context.js';
 import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
 import { createTokenEstimator } from './token-estimate.js';
-import type { BudgetConfig } from './token-bucket.js';
+import type { BucketView, BudgetConfig } from './token-bucket.js';
 
 export interface AdmissionDeps {
   /** The fetch under the gate. Default: `createMeteredFetch(globalThis.fetch)`. */
@@ -27,6 +28,8 @@ export interface AdmissionDeps {
   log?: (line: string) => void;
   /** Redis backend only: use the injected clock instead of Redis `TIME` (tests). */
   redisTime?: boolean;
+  /** Told how long each admitted call waited (metrics). */
+  observer?: LlmObserver;
 }
 
 export interface Admission {
@@ -57,8 +60,8 @@ export interface AdmissionStats {
   queueWaitMs: { count: number; p50: number; p95: number; max: number };
   budget: {
     /** Per-minute limits in force (configuration, lowered by headers); null = unknown. */
-    requests: { limit: number | null; allowedPerMinute: number | null; remaining: number | null };
-    tokens: { limit: number | null; allowedPerMinute: number | null; remaining: number | null };
+    requests: BudgetFigures;
+    tokens: BudgetFigures;
     safety: number;
     pausedForMs: number;
   };
@@ -70,6 +73,17 @@ export interface AdmissionStats {
   serviceMs: number;
   /** Smoothed LLM calls per message: a new message is admitted only if all of them fit its deadline. */
   callsPerMessage: number;
+}
+
+/** One bucket of the budget as `/stats` and `/metrics` show it; null = unknown. */
+export interface BudgetFigures {
+  limit: number | null;
+  allowedPerMinute: number | null;
+  remaining: number | null;
+  /** What the bucket holds when full (allowedPerMinute over the bucket's depth). */
+  capacity: number | null;
+  /** remaining / capacity, 0..1, unrounded. */
+  remainingRatio: number | null;
 }
 
 /** A budget key that names the provider account without containing its key. */
@@ -156,6 +170,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     fallbackModel: settings.fallbackModel,
     breakerFor,
     counters,
+    observer: deps.observer,
     onProvider: budgetKey === undefined ? (baseURL, apiKey) => (budgetKey ??= deriveBudgetKey(baseURL, apiKey)) : undefined,
   });
 
@@ -188,7 +203,6 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         opens += breaker.opens;
         if (breaker.state === 'open' || (breaker.state === 'half-open' && state === 'closed')) state = breaker.state;
       }
-      const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n));
       return {
         admission: 'on',
         backend: budget.backend,
@@ -200,8 +214,8 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         admitted: g.admitted,
         queueWaitMs: g.queueWaitMs,
         budget: {
-          requests: { limit: finite(b.requests.limit), allowedPerMinute: finite(b.requests.allowedPerMinute), remaining: finite(b.requests.remaining) },
-          tokens: { limit: finite(b.tokens.limit), allowedPerMinute: finite(b.tokens.allowedPerMinute), remaining: finite(b.tokens.remaining) },
+          requests: budgetFigures(b.requests),
+          tokens: budgetFigures(b.tokens),
           safety: settings.budgetSafety,
           pausedForMs: Math.round(b.pausedForMs),
         },
@@ -265,7 +279,7 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     inFlight: 0,
     admitted: 0,
     queueWaitMs: { count: 0, p50: 0, p95: 0, max: 0 },
-    budget: { requests: { limit: null, allowedPerMinute: null, remaining: null }, tokens: { limit: null, allowedPerMinute: null, remaining: null }, safety: 1, pausedForMs: 0 },
+    budget: { requests: UNKNOWN_BUDGET, tokens: UNKNOWN_BUDGET, safety: 1, pausedForMs: 0 },
     provider: counters,
     retries: 0,
     sheds: { deadline: 0, 'queue-full': 0, closing: 0, total: 0 },
@@ -273,4 +287,13 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     serviceMs: 0,
     callsPerMessage: settings.callsPerMessage,
   };
+}
+
+const UNKNOWN_BUDGET: BudgetFigures = Object.freeze({ limit: null, allowedPerMinute: null, remaining: null, capacity: null, remainingRatio: null });
+
+function budgetFigures(bucket: BucketView): BudgetFigures {
+  const known = bucket.limit !== undefined;
+  const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n));
+  const ratio = known && bucket.capacity > 0 && Number.isFinite(bucket.remaining) ? Math.min(1, Math.max(0, bucket.remaining / bucket.capacity)) : null;
+  return { limit: finite(bucket.limit), allowedPerMinute: finite(bucket.allowedPerMinute), remaining: finite(bucket.remaining), capacity: known ? finite(bucket.capacity) : null, remainingRatio: ratio };
 }

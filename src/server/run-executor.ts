@@ -5,7 +5,7 @@ import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
 import { isConciergeError, type ConciergeError } from '../shared/errors.js';
 import { toWireMessage, toWireValues } from './message-format.js';
-import type { FinishedMessage } from './message-stats.js';
+import type { FinishedRun } from './finished-run.js';
 import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
 import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
 
@@ -27,8 +27,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => void;
-  /** Told of every finished run: its status, real duration from the request, and cost (the live view). */
-  onFinished?: (message: FinishedMessage) => void;
+  /** Told of every finished run (the live view, metrics, the run's log line); must not throw. */
+  onFinished?: (run: FinishedRun) => void;
 }
 
 export interface RunInput {
@@ -44,6 +44,8 @@ export interface RunInput {
   signal?: AbortSignal;
   /** A background run (`POST /runs`): with `enqueue` it is accepted at once and waits its turn. */
   background?: boolean;
+  /** The HTTP request that sent the message, for the run's log line. */
+  requestId?: string;
 }
 
 export interface RunOutcome {
@@ -198,7 +200,16 @@ export class RunExecutor {
       this.#options.afterRun?.(threadId);
     } catch {}
     try {
-      this.#options.onFinished?.({ status, durationMs: performance.now() - receivedAt, costUsd: usage.costUsd });
+      this.#options.onFinished?.({
+        runId: run.run_id,
+        threadId,
+        customerId: input.customerId,
+        requestId: input.requestId,
+        status,
+        errorCode: error?.code,
+        usage,
+        durationMs: performance.now() - receivedAt,
+      });
     } catch {}
     const outcome: RunOutcome = {
       run: { ...run, status, usage, error: recordedError },

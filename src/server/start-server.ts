@@ -12,7 +12,14 @@ import { ThreadLocks } from '../agent/thread-lock.js';
 import type { ServeSettings } from '../config/serve-settings.js';
 import type { AdmissionSettings } from '../llm/admission-settings.js';
 import { createLlmClient } from '../llm/llm-client.js';
+import { watchAdmission } from '../observability/admission-metrics.js';
+import { createLlmMetrics } from '../observability/llm-metrics.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startMetricsListener } from '../observability/metrics-route.js';
+import { createRunObservation } from '../observability/run-observation.js';
+import { createServerMetrics } from '../observability/server-metrics.js';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
+import type { DestinationStream } from 'pino';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
@@ -25,6 +32,8 @@ export interface RunningServer {
   /** Where the LLM calls go, and whether that is the built-in simulator. */
   llm: { baseURL: string; embeddedSimulator: boolean };
   devMode: boolean;
+  /** `/metrics` on its own port (`--metrics-port`), when there is one. */
+  metricsUrl: string | undefined;
   bookings: BookingService;
   /** The compiled agent, for benchmarks that compare it with the HTTP path. */
   graph: AgentGraph;
@@ -35,7 +44,12 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** Lines for the operator (where the LLM is, dev-mode warning). */
   log?: (line: string) => void;
-  logLevel?: string;
+  /** Structured logs (requests, runs, errors). Default `settings.logLevel`. */
+  logLevel?: LogLevel;
+  /** Where the JSON log lines go; default stderr (pretty on a terminal). */
+  logDestination?: DestinationStream;
+  /** Export Prometheus metrics (`/metrics`). Default true; off only to measure what they cost. */
+  metrics?: boolean;
   now?: () => Date;
 }
 
@@ -48,7 +62,9 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     log('WARNING: dev mode: no API keys are configured. Every caller is trusted, may name itself with x-customer-id, and is an admin. Loopback only.');
   }
 
-  const closers: Array<() => Promise<void>> = [];
+  const logger = createLogger({ level: options.logLevel ?? settings.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const metrics = options.metrics === false ? undefined : createServerMetrics();
+  const closers: Array<() => Promise<void>> = [async () => logger.flush()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
   };
@@ -70,7 +86,11 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     }
 
     if (settings.db !== ':memory:') mkdirSync(dirname(settings.db), { recursive: true });
-    const bookings = await openBookingService({ database: settings.db, ...(settings.business ? { businessFile: settings.business } : {}) });
+    const bookings = await openBookingService({
+      database: settings.db,
+      ...(settings.business ? { businessFile: settings.business } : {}),
+      ...(metrics ? { onOutcome: (outcome: string) => metrics.bookings.inc({ outcome }) } : {}),
+    });
     closers.push(() => bookings.close());
     const registry = openSqliteThreadRegistry({ path: settings.db, model: settings.model, now });
     closers.push(() => registry.close());
@@ -87,6 +107,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
 
     // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
+    const llmObserver = metrics ? createLlmMetrics(metrics, { budgetFromHeaders: admissionSettings.admission === 'off' }) : undefined;
     const llm = createLlmClient(
       {
         model: settings.model,
@@ -96,7 +117,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         runTimeoutMs,
       },
       admissionSettings,
-      { log },
+      { log, ...(llmObserver ? { observer: llmObserver } : {}) },
     );
     closers.push(() => llm.close());
     const graph = createAgentGraph({
@@ -108,6 +129,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     });
     const locks = new ThreadLocks();
     const messages = new MessageStats();
+    const observeRun = createRunObservation({ metrics, logger });
     const executor = new RunExecutor({
       graph,
       registry,
@@ -118,13 +140,20 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
       ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
-      onFinished: (message) => messages.record(message),
+      onFinished: (run) => {
+        messages.record({ status: run.status, durationMs: run.durationMs, costUsd: run.usage.costUsd });
+        observeRun(run);
+      },
     });
 
     const lag = new EventLoopLag();
     closers.push(async () => lag.stop());
     let shuttingDown = false;
     const counters = { startedAt: now().toISOString() };
+    if (metrics) {
+      watchAdmission(metrics, () => llm.stats());
+      metrics.onScrape(() => metrics.runsInProgress.set(executor.inFlight));
+    }
     const app = buildApp({
       graph,
       registry,
@@ -134,7 +163,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
       ...(settings.corsOrigin ? { corsOrigin: settings.corsOrigin } : {}),
-      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      logger,
+      ...(metrics ? { metrics } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
         readiness: async () => ({ database: await bookings.listAll({ limit: 1 }).then(() => true).catch(() => false) }),
@@ -158,11 +188,22 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    let metricsUrl: string | undefined;
+    if (metrics && settings.metricsPort !== undefined) {
+      const listener = await startMetricsListener({ host: settings.metricsHost ?? settings.host, port: settings.metricsPort, exposition: metrics }).catch(async (error: unknown) => {
+        await app.close();
+        throw error;
+      });
+      closers.push(() => listener.close());
+      metricsUrl = listener.url;
+      log(`metrics: ${metricsUrl} (no key needed on this port)`);
+    }
 
     return {
       url: `http://${host}:${port}`,
       llm: { baseURL: baseURL ?? 'https://api.openai.com/v1', embeddedSimulator: sim !== undefined },
       devMode: authenticator.devMode,
+      metricsUrl,
       bookings,
       graph,
       async close() {

@@ -163,6 +163,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       multitaskStrategy: strategy,
       signal: controller.signal,
       background,
+      requestId: request.id,
       ...(stream ? { stream } : {}),
     });
   };
@@ -186,7 +187,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
     const writer = new SseWriter(reply);
     const { run, done } = await startRun(request, reply, body, { modes: requested as StreamMode[], send: writer.send });
-    writer.open({ 'content-location': `/threads/${run.thread_id}/runs/${run.run_id}` });
+    writer.open({ 'content-location': `/threads/${run.thread_id}/runs/${run.run_id}`, 'x-request-id': request.id });
     try {
       await done;
     } catch (error) {
