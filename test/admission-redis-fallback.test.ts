@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -8,17 +7,7 @@ import { admissionSettingSources, admissionSettingsSchema } from '../src/llm/adm
 import { createAdmission } from '../src/llm/admission.js';
 import { budgetKeys } from '../src/llm/redis-budget.js';
 import { startSimServer } from '../src/sim/sim-server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './helpers/free-port.js';
 
 /** A private Redis for this test, so that stopping it never touches the shared one. */
 async function startRedis(port: number): Promise<ChildProcess> {

@@ -37,6 +37,14 @@ describe('load test against the real server and simulator', () => {
       expect(stage.provider.source).toBe('simulator');
       expect(stage.usage.llmCalls).toBeGreaterThanOrEqual(stage.messages.succeeded);
       expect(stage.provider.requests).toBe(stage.usage.llmCalls + stage.usage.providerRateLimited);
+      // The server's own Prometheus figures for the stage agree with what the load generator counted.
+      const server = stage.server.prometheus!;
+      expect(server).toBeTruthy();
+      expect(server.runs.success).toBe(stage.messages.succeeded);
+      expect(server.llmCalls).toBe(stage.usage.llmCalls + stage.usage.providerRateLimited);
+      expect(server.tokens).toEqual({ input: stage.tokens.prompt, output: stage.tokens.completion, cached: stage.tokens.cached });
+      expect(server.costUsd).toBeCloseTo(stage.usage.serverCostUsd, 9);
+      expect(server.runP95Ms).toBeGreaterThan(0);
       expect(stage.latencyMs.p50).toBeLessThanOrEqual(stage.latencyMs.p95);
       expect(stage.latencyMs.p95).toBeLessThanOrEqual(stage.latencyMs.max);
     } finally {

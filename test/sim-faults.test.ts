@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, InternalServerError } from 'openai';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startSimServer, type SimServer } from '../src/sim/sim-server.js';
 import type { SimOptions } from '../src/sim/sim-settings.js';
 
@@ -38,8 +38,7 @@ describe('fault injection', () => {
       expect(sim.stats().injected.hangs).toBe(1);
       // Another hanging request is still open when the server closes.
       void fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask) }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(sim.stats().concurrency.current).toBe(1);
+      await vi.waitFor(() => expect(sim.stats().concurrency.current).toBe(1), { timeout: 10_000, interval: 10 });
     });
   });
 

@@ -47,7 +47,7 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
   const dir = mkdtempSync(join(tmpdir(), 'concierge-bench-'));
   const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0, db: join(dir, 'bench.db'), simLatency: 'off' }, env: {} });
   const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {}, env: {} });
-  const server = await startServer(settings, admission);
+  const server = await startServer(settings, admission, { logLevel: 'warn' });
   const dispatcher = new Agent({ connections: options.concurrency * 2, pipelining: 1 });
   try {
     const graph = server.graph;

@@ -1,5 +1,5 @@
 import { checkSlot, freeSlots, horizonEnd, nearestSlots, requireDate, requireTime, type Slot } from './availability.js';
-import { BookingError, isBookingError, type AlternativeSlot } from './booking-error.js';
+import { BookingError, isBookingError, type AlternativeSlot, type BookingErrorCode } from './booking-error.js';
 import type { Booking, BookingStatus, BookingStore, CreateResult } from './booking-store.js';
 import type { Business, Service } from './business.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -19,7 +19,16 @@ export interface BookingServiceOptions {
   alternativeDays?: number;
   /** Longest date range one availability query may cover. Default 31 days. */
   maxRangeDays?: number;
+  /** Told the outcome of every booking action (metrics): see BookingOutcome. Must not throw. */
+  onOutcome?: (outcome: BookingOutcome) => void;
 }
+
+/**
+ * What a book, cancel or reschedule came to: `confirmed`, `replayed` (an idempotent repeat),
+ * `cancelled`, `rescheduled`, or the refusal's code in lower case (`slot_full`, ...); `failed`
+ * for anything else. A closed set, so it can label a metric.
+ */
+export type BookingOutcome = 'confirmed' | 'replayed' | 'cancelled' | 'rescheduled' | Lowercase<BookingErrorCode> | 'failed';
 
 export interface AvailabilityQuery {
   /** Service id or name (loosely matched). */
@@ -89,6 +98,7 @@ export class BookingService {
   readonly #alternatives: number;
   readonly #alternativeDays: number;
   readonly #maxRangeDays: number;
+  readonly #onOutcome: ((outcome: BookingOutcome) => void) | undefined;
 
   constructor(options: BookingServiceOptions) {
     this.business = options.business;
@@ -97,6 +107,7 @@ export class BookingService {
     this.#alternatives = options.alternatives ?? 5;
     this.#alternativeDays = options.alternativeDays ?? 7;
     this.#maxRangeDays = options.maxRangeDays ?? 31;
+    this.#onOutcome = options.onOutcome;
   }
 
   #now(): Date {
@@ -163,7 +174,38 @@ export class BookingService {
     return requested ? { service, from, to, slots, requested } : { service, from, to, slots };
   }
 
-  async book(request: BookRequest): Promise<CreateResult> {
+  book(request: BookRequest): Promise<CreateResult> {
+    return this.#reported(this.#book(request), (result) => (result.replayed ? 'replayed' : 'confirmed'));
+  }
+
+  cancel(request: { customerId: string; code: string }): Promise<Booking> {
+    return this.#reported(this.#cancel(request), () => 'cancelled');
+  }
+
+  reschedule(request: { customerId: string; code: string; date: string; time: string }): Promise<Booking> {
+    return this.#reported(this.#reschedule(request), () => 'rescheduled');
+  }
+
+  async #reported<T>(action: Promise<T>, success: (result: T) => BookingOutcome): Promise<T> {
+    if (!this.#onOutcome) return action;
+    let outcome: BookingOutcome = 'failed';
+    try {
+      const result = await action;
+      outcome = success(result);
+      return result;
+    } catch (error) {
+      if (isBookingError(error)) outcome = error.code.toLowerCase() as BookingOutcome;
+      throw error;
+    } finally {
+      try {
+        this.#onOutcome(outcome);
+      } catch {
+        // Counting must never change what the caller gets.
+      }
+    }
+  }
+
+  async #book(request: BookRequest): Promise<CreateResult> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
     const customerName = requireText(request.customerName, 'customerName', false);
     const notes = requireText(request.notes, 'notes', false);
@@ -193,7 +235,7 @@ export class BookingService {
     }
   }
 
-  async cancel(request: { customerId: string; code: string }): Promise<Booking> {
+  async #cancel(request: { customerId: string; code: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
     const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);
@@ -202,7 +244,7 @@ export class BookingService {
     return this.#store.cancelBooking({ customerId, code: booking.code, now });
   }
 
-  async reschedule(request: { customerId: string; code: string; date: string; time: string }): Promise<Booking> {
+  async #reschedule(request: { customerId: string; code: string; date: string; time: string }): Promise<Booking> {
     const customerId = requireText(request.customerId, 'customerId', true)!;
     const now = this.#now();
     const booking = await this.#ownBooking(customerId, request.code);

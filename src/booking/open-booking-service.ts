@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { BookingService } from './booking-service.js';
+import { BookingService, type BookingServiceOptions } from './booking-service.js';
 import type { BookingStore } from './booking-store.js';
 import type { Business } from './business.js';
 import type { Clock } from '../shared/clock.js';
@@ -24,6 +24,8 @@ export interface OpenBookingServiceOptions {
   clock?: Clock;
   /** SQLite only: how long a write waits for the lock. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Told the outcome of every booking action (metrics). */
+  onOutcome?: BookingServiceOptions['onOutcome'];
 }
 
 export function isPostgresUrl(database: string): boolean {
@@ -49,5 +51,5 @@ export async function openBookingService(options: OpenBookingServiceOptions): Pr
     await store.close();
     throw error;
   }
-  return new BookingService({ store, business, ...(options.clock ? { clock: options.clock } : {}) });
+  return new BookingService({ store, business, ...(options.clock ? { clock: options.clock } : {}), ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) });
 }

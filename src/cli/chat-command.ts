@@ -32,7 +32,8 @@ export function registerChatCommand(program: Command): void {
     if (!url) {
       const serveSettings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: { port: 0 } });
       const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: {} });
-      embedded = await startServer(serveSettings, admission, { log: (line) => process.stderr.write(`${line}\n`) });
+      // The terminal is for the conversation: only warnings and errors of the server join it.
+      embedded = await startServer(serveSettings, admission, { log: (line) => process.stderr.write(`${line}\n`), logLevel: 'warn' });
       url = embedded.url;
       process.stderr.write(`embedded server on ${url}\n`);
     }

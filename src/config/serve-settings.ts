@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from '../observability/logger.js';
 import { LATENCY_PROFILE_NAMES } from '../sim/latency-profiles.js';
 import { LIMIT_PRESET_NAMES } from '../sim/limit-presets.js';
 import { simSettingsSchema } from '../sim/sim-settings.js';
@@ -98,6 +99,9 @@ export const serveSettingsSchema = z.object({
   simPreset: z.enum(LIMIT_PRESET_NAMES, { error: `must be one of ${LIMIT_PRESET_NAMES.join(', ')}` }).optional(),
   simLatency: z.enum(LATENCY_PROFILE_NAMES, { error: `must be one of ${LATENCY_PROFILE_NAMES.join(', ')}` }).optional(),
   corsOrigin: originList.optional(),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  metricsPort: field.port().optional(),
+  metricsHost: field.host().optional(),
 });
 
 export type ServeSettings = z.output<typeof serveSettingsSchema>;
@@ -123,4 +127,7 @@ export const serveSettingSources: SettingSources<z.input<typeof serveSettingsSch
   simPreset: { flag: '--sim-preset', env: 'CONCIERGE_SIM_PRESET', arg: '<name>', help: `rate-limit preset of the embedded simulator: ${LIMIT_PRESET_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.preset) },
   simLatency: { flag: '--sim-latency', env: 'CONCIERGE_SIM_LATENCY', arg: '<profile>', help: `latency profile of the embedded simulator: ${LATENCY_PROFILE_NAMES.join('|')}`, defaultText: shownDefault(simSettingsSchema.shape.latency) },
   corsOrigin: { flag: '--cors-origin', env: 'CONCIERGE_CORS_ORIGIN', arg: '<origins>', help: 'origins whose pages may call the agent API (the chat widget): * or comma-separated, e.g. https://shop.example' },
+  logLevel: { flag: '--log-level', env: 'CONCIERGE_LOG_LEVEL', arg: '<level>', help: `structured logs on stderr: ${LOG_LEVELS.join('|')}` },
+  metricsPort: { flag: '--metrics-port', env: 'CONCIERGE_METRICS_PORT', arg: '<port>', help: 'also serve /metrics, without a key, on this port (loopback or cluster network only)' },
+  metricsHost: { flag: '--metrics-host', env: 'CONCIERGE_METRICS_HOST', arg: '<host>', help: 'interface for --metrics-port', defaultText: '--host' },
 };

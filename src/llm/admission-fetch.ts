@@ -3,6 +3,7 @@ import type { AdmissionGate } from './admission-gate.js';
 import { providerUnavailable } from './provider-errors.js';
 import type { Priority } from './admission-queue.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { LlmObserver } from './llm-observer.js';
 import { abortReason, clockTimeout, sleep, type Clock } from '../shared/clock.js';
 import { parseErrorBody, parseRateLimitHeaders, retryAfterMs, retryHintMs, type ProviderLimits } from './provider-headers.js';
 import { decideRetry, type AttemptFailure, type RetryDecision } from './retry-decision.js';
@@ -31,6 +32,8 @@ export interface AdmissionFetchOptions {
   fallbackModel: string | undefined;
   breakerFor(model: string): CircuitBreaker;
   counters: ProviderCounters;
+  /** Told how long each admitted call waited (metrics). */
+  observer?: LlmObserver | undefined;
   /** Told the provider URL and API key of each call, so a budget key can be derived from them. */
   onProvider?(baseURL: string, apiKey: string): void;
 }
@@ -137,6 +140,7 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
 
       const admitted = await gate.admit({ customerId: context?.customerId ?? 'anonymous', priority, need, deadlineAt, signal, retry: attempt > 0 });
       if (context) context.usage.queueWaitMs += admitted.waitedMs;
+      options.observer?.admitted(admitted.waitedMs, priority);
       const route = pickRoute(options, primary);
       if (!route) {
         await admitted.settle({ delta: { requests: -need.requests, tokens: -need.tokens } });

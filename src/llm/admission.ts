@@ -7,6 +7,7 @@ import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { MemoryBudget } from './memory-budget.js';
+import type { LlmObserver } from './llm-observer.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
 import { RedisDemandBoard } from './redis-demand-board.js';
@@ -14,7 +15,7 @@ import { currentRunContext } from './run-context.js';
 import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
 import { createTokenEstimator } from './token-estimate.js';
-import type { BudgetConfig } from './token-bucket.js';
+import type { BucketView, BudgetConfig } from './token-bucket.js';
 
 export interface AdmissionDeps {
   /** The fetch under the gate. Default: `createMeteredFetch(globalThis.fetch)`. */
@@ -33,6 +34,8 @@ export interface AdmissionDeps {
    * other replicas of the budget (their shed decisions and fair share see one queue).
    */
   replicaId?: string;
+  /** Told how long each admitted call waited (metrics). */
+  observer?: LlmObserver;
 }
 
 export interface Admission {
@@ -63,8 +66,8 @@ export interface AdmissionStats {
   queueWaitMs: { count: number; p50: number; p95: number; max: number };
   budget: {
     /** Per-minute limits in force (configuration, lowered by headers); null = unknown. */
-    requests: { limit: number | null; allowedPerMinute: number | null; remaining: number | null };
-    tokens: { limit: number | null; allowedPerMinute: number | null; remaining: number | null };
+    requests: BudgetFigures;
+    tokens: BudgetFigures;
     safety: number;
     pausedForMs: number;
   };
@@ -78,6 +81,17 @@ export interface AdmissionStats {
   callsPerMessage: number;
   /** Replicas whose queues this one's predictions count (itself included; 1 without a shared board). */
   replicas: number;
+}
+
+/** One bucket of the budget as `/stats` and `/metrics` show it; null = unknown. */
+export interface BudgetFigures {
+  limit: number | null;
+  allowedPerMinute: number | null;
+  remaining: number | null;
+  /** What the bucket holds when full (allowedPerMinute over the bucket's depth). */
+  capacity: number | null;
+  /** remaining / capacity, 0..1, unrounded. */
+  remainingRatio: number | null;
 }
 
 /** A budget key that names the provider account without containing its key. */
@@ -176,6 +190,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     fallbackModel: settings.fallbackModel,
     breakerFor,
     counters,
+    observer: deps.observer,
     onProvider: budgetKey === undefined ? (baseURL, apiKey) => (budgetKey ??= deriveBudgetKey(baseURL, apiKey)) : undefined,
   });
 
@@ -208,7 +223,6 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         opens += breaker.opens;
         if (breaker.state === 'open' || (breaker.state === 'half-open' && state === 'closed')) state = breaker.state;
       }
-      const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n));
       return {
         admission: 'on',
         backend: budget.backend,
@@ -220,8 +234,8 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         admitted: g.admitted,
         queueWaitMs: g.queueWaitMs,
         budget: {
-          requests: { limit: finite(b.requests.limit), allowedPerMinute: finite(b.requests.allowedPerMinute), remaining: finite(b.requests.remaining) },
-          tokens: { limit: finite(b.tokens.limit), allowedPerMinute: finite(b.tokens.allowedPerMinute), remaining: finite(b.tokens.remaining) },
+          requests: budgetFigures(b.requests),
+          tokens: budgetFigures(b.tokens),
           safety: settings.budgetSafety,
           pausedForMs: Math.round(b.pausedForMs),
         },
@@ -287,7 +301,7 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     inFlight: 0,
     admitted: 0,
     queueWaitMs: { count: 0, p50: 0, p95: 0, max: 0 },
-    budget: { requests: { limit: null, allowedPerMinute: null, remaining: null }, tokens: { limit: null, allowedPerMinute: null, remaining: null }, safety: 1, pausedForMs: 0 },
+    budget: { requests: UNKNOWN_BUDGET, tokens: UNKNOWN_BUDGET, safety: 1, pausedForMs: 0 },
     provider: counters,
     retries: 0,
     sheds: { deadline: 0, 'queue-full': 0, closing: 0, total: 0 },
@@ -296,4 +310,13 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     callsPerMessage: settings.callsPerMessage,
     replicas: 1,
   };
+}
+
+const UNKNOWN_BUDGET: BudgetFigures = Object.freeze({ limit: null, allowedPerMinute: null, remaining: null, capacity: null, remainingRatio: null });
+
+function budgetFigures(bucket: BucketView): BudgetFigures {
+  const known = bucket.limit !== undefined;
+  const finite = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n));
+  const ratio = known && bucket.capacity > 0 && Number.isFinite(bucket.remaining) ? Math.min(1, Math.max(0, bucket.remaining / bucket.capacity)) : null;
+  return { limit: finite(bucket.limit), allowedPerMinute: finite(bucket.allowedPerMinute), remaining: finite(bucket.remaining), capacity: known ? finite(bucket.capacity) : null, remainingRatio: ratio };
 }

@@ -50,7 +50,7 @@ export interface LlmClientOptions {
  */
 export function createLlmClient(options: LlmClientOptions, settings: AdmissionSettings, deps: Omit<AdmissionDeps, 'provider'> = {}): LlmClient {
   const provider = { baseURL: options.baseURL, apiKey: options.apiKey };
-  const admission = createAdmission(settings, { fetch: createMeteredFetch(), ...deps, provider });
+  const admission = createAdmission(settings, { fetch: createMeteredFetch(fetch, deps.observer), ...deps, provider });
   const admissionOn = settings.admission === 'on';
   const scaledOff = !admissionOn && settings.timeScale !== 1;
   const attemptMs = llmAttemptTimeoutMs(settings);

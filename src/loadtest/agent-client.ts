@@ -129,14 +129,19 @@ export class AgentClient {
 
   /** GET a JSON document (catalogue, stats). Undefined on any failure: these are optional. */
   async getJson(path: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown } | undefined> {
+    const answer = await this.getText(path, timeoutMs);
+    return answer && { status: answer.status, body: safeJson(answer.text) };
+  }
+
+  /** GET a document as text (`/metrics`). Undefined on any failure. */
+  async getText(path: string, timeoutMs = 10_000): Promise<{ status: number; text: string } | undefined> {
     try {
       const response = await this.#fetch(this.#url(path), {
         headers: this.#headers(),
         dispatcher: this.#options.dispatcher,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await response.text();
-      return { status: response.status, body: safeJson(text) };
+      return { status: response.status, text: await response.text() };
     } catch {
       return undefined;
     }

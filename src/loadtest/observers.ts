@@ -1,12 +1,15 @@
 import { fetch as undiciFetch } from 'undici';
 import type { AgentClient } from './agent-client.js';
+import { stageFigures } from './prometheus-figures.js';
+import { parseExposition, type Exposition } from './prometheus-text.js';
 import type { ServerObservation, StageReport } from './report-types.js';
 import { EVENT_LOOP_LAG_FIELDS, firstNumericField, QUEUE_DEPTH_FIELDS, SIM_RATE_LIMITED_FIELDS, SIM_RATE_LIMITED_GROUP, SIM_REQUEST_FIELDS, sumNumericFields } from './stats-fields.js';
 
 /**
- * Samples the servers' `GET /stats` during a stage (event-loop lag, work in progress). A
- * server without the route (404) or that refuses it (401/403) is simply not sampled again:
- * the report then says "not reported" instead of guessing.
+ * Samples the servers' `GET /stats` during a stage (event-loop lag, work in progress), and
+ * scrapes their `GET /metrics` at its start and end for the server's own figures. A server
+ * without a route (404) or that refuses it (401/403) is simply not asked again: the report
+ * then says "not reported" instead of guessing.
  */
 export class ServerStatsPoller {
   readonly #clients: AgentClient[];
@@ -18,6 +21,9 @@ export class ServerStatsPoller {
   #maxQueue: { path: string; value: number } | undefined;
   #last: unknown = null;
   #inFlight = false;
+  /** Scrapes of every target at the stage's start; undefined when one could not be read. */
+  #metricsBefore: Exposition[] | undefined;
+  #metricsUnavailable = false;
 
   constructor(clients: AgentClient[], intervalMs: number) {
     this.#clients = clients;
@@ -35,6 +41,7 @@ export class ServerStatsPoller {
     this.#maxQueue = undefined;
     this.#last = null;
     await Promise.all(this.#clients.map((client, index) => (this.#unavailable.has(index) ? undefined : client.post('/stats/reset'))));
+    this.#metricsBefore = await this.#scrapeAll();
     void this.sample();
     this.#timer = setInterval(() => void this.sample(), this.#intervalMs);
     this.#timer.unref();
@@ -70,7 +77,11 @@ export class ServerStatsPoller {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.available) await this.sample();
+    const before = this.#metricsBefore;
+    const after = before ? await this.#scrapeAll() : undefined;
+    const prometheus = before && after ? stageFigures(before, after) : null;
     return {
+      prometheus,
       statsAvailable: this.#samples > 0,
       samples: this.#samples,
       maxEventLoopLagMs: this.#maxLag?.value ?? null,
@@ -79,6 +90,27 @@ export class ServerStatsPoller {
       queueDepthField: this.#maxQueue?.path ?? null,
       last: this.#last,
     };
+  }
+
+  /**
+   * `/metrics` of every target, or undefined when one could not be read. A target without the
+   * route or that refuses our key (404, 401, 403) is not asked again.
+   */
+  async #scrapeAll(): Promise<Exposition[] | undefined> {
+    if (this.#metricsUnavailable) return undefined;
+    const scrapes = await Promise.all(
+      this.#clients.map(async (client) => {
+        const answer = await client.getText('/metrics', 5000);
+        if (answer && [401, 403, 404].includes(answer.status)) this.#metricsUnavailable = true;
+        if (!answer || answer.status !== 200) return undefined;
+        try {
+          return parseExposition(answer.text);
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return scrapes.every((s): s is Exposition => s !== undefined) ? scrapes : undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import { FAILURE_CAUSE_MEANINGS, FIXED_FAILURE_CAUSES } from './failure-cause.js';
 import { fmtCheckValue, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd } from './format.js';
 import type { LatencySummaryMs } from './latency-histogram.js';
+import type { PrometheusFigures } from './prometheus-figures.js';
 import type { LoadTestReport, StageReport } from './report-types.js';
 
 /**
@@ -168,6 +169,20 @@ function latencyRow(name: string, l: LatencySummaryMs): string {
   return `| ${name} | ${fmtMs(l.mean)} | ${fmtMs(l.p50)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.max)} | ${fmtInt(l.count)} |`;
 }
 
+/** The server's own account of a stage, from its Prometheus metrics; latencies as real-time equivalents like the rest. */
+function prometheusFigures(p: PrometheusFigures, timeScale: number): string {
+  const real = (ms: number | null) => fmtMs(ms === null ? null : ms / timeScale);
+  const left = (ratio: number | null) => (ratio === null ? 'n/a' : fmtPct(ratio, 0));
+  return [
+    `runs ${fmtInt(p.runs.success)} succeeded, ${fmtInt(p.runs.error)} failed, ${fmtInt(p.runs.timeout)} timed out; ${fmtInt(p.shed)} shed`,
+    `message p95 ${real(p.runP95Ms)}`,
+    `${fmtInt(p.llmCalls)} LLM calls (p95 ${real(p.llmCallP95Ms)}), ${fmtInt(p.providerRateLimited)} provider 429s, ${fmtInt(p.retries)} retries`,
+    `tokens in / out / cached ${fmtInt(p.tokens.input)} / ${fmtInt(p.tokens.output)} / ${fmtInt(p.tokens.cached)}, ${fmtUsd(p.costUsd)}`,
+    `admission wait mean ${real(p.queueWaitMeanMs)}`,
+    `budget left at the end: tokens ${left(p.budgetLeftAtEnd.tokens)}, requests ${left(p.budgetLeftAtEnd.requests)}`,
+  ].join('; ');
+}
+
 function stageSection(s: StageReport): string[] {
   const out: string[] = [];
   out.push(`### ${s.label}${s.kind === 'open' && s.arrivalRatePerSec !== null ? ` (arrivals ${fmtNum(s.arrivalRatePerSec)}/s, peak ${fmtInt(s.users)} in flight)` : ''}`, '');
@@ -185,6 +200,7 @@ function stageSection(s: StageReport): string[] {
     `| Provider (simulator) | ${s.provider.source === 'simulator' ? `${s.provider.requests === null ? '?' : fmtInt(s.provider.requests)} requests, ${s.provider.rateLimited === null ? '?' : fmtInt(s.provider.rateLimited)} rate-limited` : 'not available'}; server retries ${fmtInt(s.usage.retries)}, provider 429s seen by the server ${fmtInt(s.usage.providerRateLimited)} |`,
   );
   out.push(`| Server | ${s.server.statsAvailable ? `event-loop lag max ${fmtMs(s.server.maxEventLoopLagMs)}, ${s.server.queueDepthField ?? 'queue'} max ${s.server.maxQueueDepth ?? 'n/a'}` : 'GET /stats not available'} |`);
+  if (s.server.prometheus) out.push(`| Server metrics (/metrics) | ${prometheusFigures(s.server.prometheus, s.realTime.timeScale)} |`);
   out.push('');
   out.push('| Latency | Mean | Median | P95 | P99 | Max | Count |', '|---|---:|---:|---:|---:|---:|---:|');
   out.push(latencyRow('Per message', s.realTime.latencyMs));

@@ -1,6 +1,7 @@
 import type { LatencySummaryMs } from './latency-histogram.js';
 import type { ModelPricing } from '../llm/pricing.js';
 import type { AppliedDurations, LoadTestOptions } from './load-test-plan.js';
+import type { PrometheusFigures } from './prometheus-figures.js';
 import type { ThresholdCheck } from './thresholds.js';
 
 /**
@@ -150,6 +151,8 @@ export interface StageUsage {
 }
 
 export interface ServerObservation {
+  /** The servers' own Prometheus figures for the stage, when every target exposes `/metrics` to us. */
+  prometheus?: PrometheusFigures | null;
   statsAvailable: boolean;
   samples: number;
   maxEventLoopLagMs: number | null;

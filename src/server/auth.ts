@@ -36,14 +36,15 @@ export function createAuthenticator(options: AuthOptions) {
   }
   return {
     devMode,
-    authenticate(headers: Record<string, string | string[] | undefined>): Principal {
+    /** `bearer`: also take the key from `Authorization: Bearer <key>` when there is no `x-api-key`. */
+    authenticate(headers: Record<string, string | string[] | undefined>, how: { bearer?: boolean } = {}): Principal {
       if (devMode) {
         const named = headers['x-customer-id'];
         const customerId = typeof named === 'string' && DEV_CUSTOMER.test(named) ? named : 'dev';
         return { customerId, admin: true };
       }
-      const key = headers['x-api-key'];
-      if (typeof key !== 'string' || key.length === 0) throw new ConciergeError('UNAUTHENTICATED', 'missing x-api-key header');
+      const key = headers['x-api-key'] ?? (how.bearer ? bearerToken(headers.authorization) : undefined);
+      if (typeof key !== 'string' || key.length === 0) throw new ConciergeError('UNAUTHENTICATED', how.bearer ? 'missing x-api-key or Authorization: Bearer header' : 'missing x-api-key header');
       // Each admin key is its own customer (for threads it opens), named without revealing the key.
       if (options.adminKeys.has(key)) return { customerId: `admin:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`, admin: true };
       const customerId = options.apiKeys.get(key);
@@ -54,3 +55,8 @@ export function createAuthenticator(options: AuthOptions) {
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+function bearerToken(header: string | string[] | undefined): string | undefined {
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}

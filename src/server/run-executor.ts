@@ -18,7 +18,7 @@ import {
   type ThreadRecord,
 } from '../store/run-store.js';
 import { agentError, runInterrupted } from './run-errors.js';
-import type { FinishedMessage } from './message-stats.js';
+import type { FinishedRun } from './finished-run.js';
 import { runGraph, stateValues, type StreamMode } from './run-execution.js';
 
 export { STREAM_MODES, type StreamMode } from './run-execution.js';
@@ -43,8 +43,8 @@ export interface RunExecutorOptions {
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
   afterRun?: (threadId: string) => unknown;
-  /** Told of every run finished here: its status, real duration from the request, and cost (the live view). */
-  onFinished?: (message: FinishedMessage) => void;
+  /** Told of every run finished here (the live view, metrics, the run's log line); must not throw. */
+  onFinished?: (run: FinishedRun) => void;
   /**
    * How often queued runs are looked for besides wake-ups (default 2 s with a Redis bus, 500 ms
    * without), and how often a follower without Redis asks the database (default 500 ms).
@@ -65,6 +65,8 @@ export interface RunRequest {
   background: boolean;
   /** The caller of a run that waits in the queue went away: the run is withdrawn. */
   signal?: AbortSignal;
+  /** The HTTP request that sent the message, for the run's log line. */
+  requestId?: string;
 }
 
 /** What `runs/wait` and `join` answer: the thread's values and the usage of the run and thread. */
@@ -197,7 +199,7 @@ export class RunExecutor {
     });
     if (created.started) {
       this.#counters.started += 1;
-      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt);
+      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt, request.requestId);
     } else {
       this.#wakeClaimers();
       const signal = request.signal;
@@ -365,7 +367,7 @@ export class RunExecutor {
   }
 
   /** `receivedAt`: epoch ms of the request (a claimed run: its creation, on whichever replica). */
-  #execute(claimed: ClaimedRun, leaseSentAt: number, receivedAt = Date.parse(claimed.run.created_at)): void {
+  #execute(claimed: ClaimedRun, leaseSentAt: number, receivedAt = Date.parse(claimed.run.created_at), requestId?: string): void {
     const { run, customerId, payload } = claimed;
     const { store, relay, replicaId } = this.#options;
     this.#leases.add(run.run_id, leaseSentAt);
@@ -425,7 +427,16 @@ export class RunExecutor {
       const end: RunEnd = { status, error: recorded, finalValues: !error && payload.streamModes.includes('values') };
       emit(END_EVENT, end);
       try {
-        this.#options.onFinished?.({ status: status as FinishedMessage['status'], durationMs: Math.max(0, Date.now() - receivedAt), costUsd: result.usage.costUsd });
+        this.#options.onFinished?.({
+          runId: run.run_id,
+          threadId: run.thread_id,
+          customerId,
+          requestId,
+          status: status as FinishedRun['status'],
+          errorCode: error?.code,
+          usage: result.usage,
+          durationMs: Math.max(0, Date.now() - receivedAt),
+        });
       } catch {
         // Counting must never fail a run that has been answered and recorded.
       }

@@ -12,6 +12,13 @@ import { clusterSettingsSchema, type ClusterSettings } from '../config/cluster-s
 import type { ServeSettings } from '../config/serve-settings.js';
 import type { AdmissionSettings } from '../llm/admission-settings.js';
 import { createLlmClient } from '../llm/llm-client.js';
+import { watchAdmission } from '../observability/admission-metrics.js';
+import { createLlmMetrics } from '../observability/llm-metrics.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { startMetricsListener } from '../observability/metrics-route.js';
+import { createRunObservation } from '../observability/run-observation.js';
+import { createServerMetrics } from '../observability/server-metrics.js';
+import type { DestinationStream } from 'pino';
 import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
@@ -26,6 +33,8 @@ export interface RunningServer {
   /** Where the LLM calls go, and whether that is the built-in simulator. */
   llm: { baseURL: string; embeddedSimulator: boolean };
   devMode: boolean;
+  /** `/metrics` on its own port (`--metrics-port`), when there is one. */
+  metricsUrl: string | undefined;
   bookings: BookingService;
   /** The compiled agent, for benchmarks that compare it with the HTTP path. */
   graph: AgentGraph;
@@ -36,7 +45,12 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** Lines for the operator (where the LLM is, dev-mode warning). */
   log?: (line: string) => void;
-  logLevel?: string;
+  /** Structured logs (requests, runs, errors). Default `settings.logLevel`. */
+  logLevel?: LogLevel;
+  /** Where the JSON log lines go; default stderr (pretty on a terminal). */
+  logDestination?: DestinationStream;
+  /** Export Prometheus metrics (`/metrics`). Default true; off only to measure what they cost. */
+  metrics?: boolean;
   now?: () => Date;
   /** Shared state and coordination for replicas; default: the embedded SQLite file, one process. */
   cluster?: ClusterSettings;
@@ -51,7 +65,9 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     log('WARNING: dev mode: no API keys are configured. Every caller is trusted, may name itself with x-customer-id, and is an admin. Loopback only.');
   }
 
-  const closers: Array<() => Promise<void>> = [];
+  const logger = createLogger({ level: options.logLevel ?? settings.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const metrics = options.metrics === false ? undefined : createServerMetrics();
+  const closers: Array<() => Promise<void>> = [async () => logger.flush()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
   };
@@ -80,6 +96,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       databasePoolSize: cluster.databasePoolSize,
       model: settings.model,
       businessFile: settings.business,
+      ...(metrics ? { onBookingOutcome: (outcome: string) => metrics.bookings.inc({ outcome }) } : {}),
     });
     closers.push(() => state.close());
     const bookings = state.bookings;
@@ -101,6 +118,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
 
     // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
+    const llmObserver = metrics ? createLlmMetrics(metrics, { budgetFromHeaders: admissionSettings.admission === 'off' }) : undefined;
     const llm = createLlmClient(
       {
         model: settings.model,
@@ -111,7 +129,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       },
       admissionSettings,
       // The deployment's Redis carries the budget too, and this replica's admission demand.
-      { log, ...(redis ? { redis } : {}), replicaId: cluster.replicaId },
+      { log, ...(redis ? { redis } : {}), replicaId: cluster.replicaId, ...(llmObserver ? { observer: llmObserver } : {}) },
     );
     closers.push(() => llm.close());
     const graph = createAgentGraph({
@@ -122,6 +140,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       historyMessages: settings.historyMessages,
     });
     const messages = new MessageStats();
+    const observeRun = createRunObservation({ metrics, logger });
     const executor = new RunExecutor({
       graph,
       store: state.runs,
@@ -137,7 +156,10 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
       ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),
-      onFinished: (message) => messages.record(message),
+      onFinished: (run) => {
+        messages.record({ status: run.status, durationMs: run.durationMs, costUsd: run.usage.costUsd });
+        observeRun(run);
+      },
     });
     closers.push(() => executor.close());
     // A replica whose lease on a run may have expired writes nothing more to its thread.
@@ -152,6 +174,10 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     closers.push(async () => lag.stop());
     let shuttingDown = false;
     const counters = { startedAt: now().toISOString() };
+    if (metrics) {
+      watchAdmission(metrics, () => llm.stats());
+      metrics.onScrape(() => metrics.runsInProgress.set(executor.inFlight));
+    }
     const app = buildApp({
       graph,
       store: state.runs,
@@ -162,7 +188,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
       ...(settings.corsOrigin ? { corsOrigin: settings.corsOrigin } : {}),
-      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      logger,
+      ...(metrics ? { metrics } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
         readiness: async () => ({
@@ -191,11 +218,22 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    let metricsUrl: string | undefined;
+    if (metrics && settings.metricsPort !== undefined) {
+      const listener = await startMetricsListener({ host: settings.metricsHost ?? settings.host, port: settings.metricsPort, exposition: metrics }).catch(async (error: unknown) => {
+        await app.close();
+        throw error;
+      });
+      closers.push(() => listener.close());
+      metricsUrl = listener.url;
+      log(`metrics: ${metricsUrl} (no key needed on this port)`);
+    }
 
     return {
       url: `http://${host}:${port}`,
       llm: { baseURL: baseURL ?? 'https://api.openai.com/v1', embeddedSimulator: sim !== undefined },
       devMode: authenticator.devMode,
+      metricsUrl,
       bookings,
       graph,
       async close() {

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { resolveSettings } from '../config/settings.js';
+import { registerMetricsRoute } from '../observability/metrics-route.js';
+import { createSimMetrics } from '../observability/sim-metrics.js';
 import { OpenAiApiError, routeNotFound } from './openai-error.js';
 import { SimEngine, type SimDeps } from './sim-engine.js';
 import { simSettingSources, simSettingsSchema, type SimOptions } from './sim-settings.js';
@@ -42,7 +44,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}, deps: Si
   };
 }
 
-/** The HTTP face of the engine: OpenAI's paths plus `/sim/stats` and `/sim/reset`. */
+/** The HTTP face of the engine: OpenAI's paths plus `/sim/stats`, `/sim/reset` and `/metrics`. */
 export function buildSimApp(engine: SimEngine): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -111,6 +113,7 @@ export function buildSimApp(engine: SimEngine): FastifyInstance {
     engine.resetStats();
     return { ok: true };
   });
+  registerMetricsRoute(app, createSimMetrics(() => engine.stats()));
   return app;
 }
 

@@ -28,6 +28,8 @@ export interface StateOptions {
   businessFile?: string | undefined;
   /** Checkpoints kept per thread after each run. Default 2. */
   keepCheckpoints?: number;
+  /** Told the outcome of every booking attempt (metrics). */
+  onBookingOutcome?: (outcome: string) => void;
 }
 
 /** Everything a server keeps: bookings, threads and runs, and the conversations' checkpoints. */
@@ -68,7 +70,11 @@ async function openSqliteState(options: StateOptions): Promise<State> {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
   };
   try {
-    const bookings = await openBookingService({ database: options.db, ...(options.businessFile ? { businessFile: options.businessFile } : {}) });
+    const bookings = await openBookingService({
+      database: options.db,
+      ...(options.businessFile ? { businessFile: options.businessFile } : {}),
+      ...(options.onBookingOutcome ? { onOutcome: options.onBookingOutcome } : {}),
+    });
     closers.push(() => bookings.close());
     const runs = openSqliteRunStore({ path: options.db, model: options.model });
     closers.push(() => runs.close());
@@ -99,6 +105,7 @@ async function openPostgresState(options: StateOptions & { databaseUrl: string }
       postgresSchema: schema,
       postgresPool: pool,
       ...(options.businessFile ? { businessFile: options.businessFile } : {}),
+      ...(options.onBookingOutcome ? { onOutcome: options.onBookingOutcome } : {}),
     });
     const runs = new PostgresRunStore({ pool, controlPool, model: options.model });
     const pruner = createPostgresCheckpointPruner(pool, options.keepCheckpoints ?? 2);

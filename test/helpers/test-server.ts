@@ -5,7 +5,7 @@ import { clusterSettingSources, clusterSettingsSchema } from '../../src/config/c
 import { serveSettingSources, serveSettingsSchema, type ServeSettings } from '../../src/config/serve-settings.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { admissionSettingSources, admissionSettingsSchema } from '../../src/llm/admission-settings.js';
-import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/start-server.js';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -17,13 +17,13 @@ export interface TestServer extends RunningServer {
  * A real server on port 0 with its own database in a temporary folder and the embedded
  * simulator with latency off, so tests exercise the whole stack quickly.
  */
-export async function startTestServer(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, options: StartServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'concierge-test-'));
   const allFlags = { port: 0, db: join(dir, 'concierge.db'), simLatency: 'off', ...flags };
   const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: allFlags, env });
   const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: allFlags, env });
   const cluster = resolveSettings(clusterSettingsSchema, clusterSettingSources, { flags: allFlags, env });
-  const server = await startServer(settings, admission, { logLevel: 'silent', cluster });
+  const server = await startServer(settings, admission, { logLevel: 'silent', cluster, ...options });
   return Object.assign(server, {
     dir,
     settings,

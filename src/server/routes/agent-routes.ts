@@ -159,6 +159,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       multitaskStrategy: strategy,
       streamModes: modes,
       background,
+      requestId: request.id,
       ...(background ? {} : { signal: clientGone(reply) }),
     });
   };
@@ -189,7 +190,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const path = `/threads/${run.thread_id}/runs/${run.run_id}`;
     const writer = new SseWriter(reply);
     // Location: a client whose connection is cut resumes here, on any replica, after its Last-Event-ID.
-    writer.open({ 'content-location': path, location: `${path}/stream` });
+    writer.open({ 'content-location': path, location: `${path}/stream`, 'x-request-id': reply.request.id });
     let sawMetadata = after > 0;
     let sawError = false;
     try {
