@@ -59,7 +59,7 @@ describe('replicas on one Postgres and one Redis', () => {
     }
     // A run answered by runs/wait, followed afterwards as a stream from the other replica.
     const replay = await collect(client(a, 'ann').runs.joinStream(thread.thread_id, lastRun, { streamMode: ['values'] }));
-    expect(replay.map((e) => e.event)).toEqual(['metadata', 'values']);
+    expect(replay.map((e) => e.event)).toEqual(['metadata', 'values', 'end']);
     expect(replay[1]!.data).toMatchObject({ usage: { run: { llmCalls: expect.any(Number) } } });
     const state = await client(b, 'ann').threads.getState<{ messages: Array<{ type: string; content: string }> }>(thread.thread_id);
     expect(state.values.messages.filter((m) => m.type === 'human').map((m) => m.content)).toEqual([0, 1, 2, 3].map((t) => `turn ${t}: what services do you offer?`));
@@ -97,7 +97,7 @@ describe('replicas on one Postgres and one Redis', () => {
     expect(onA.length).toBeGreaterThan(3);
     expect(onB).toEqual(onA);
     expect(onA[0]!.event).toBe('metadata');
-    expect(onA.at(-1)!.event).toBe('values');
+    expect(onA.slice(-2).map((e) => e.event)).toEqual(['values', 'end']);
     // Late: the run has ended; its events are still replayed in full from the other replica.
     expect(await collect(client(b, 'cy').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values', 'updates', 'messages-tuple'] }))).toEqual(onA);
   });
@@ -215,7 +215,8 @@ describe('replicas without Redis: coordination through Postgres alone', () => {
     expect(joined.usage.run.llmCalls).toBeGreaterThan(0);
     // Followed from the other replica: the final state, from the record and the checkpoint.
     const events = await collect(client(d, 'gus').runs.joinStream(thread.thread_id, run.run_id, { streamMode: ['values'] }));
-    expect(events.at(-1)).toMatchObject({ event: 'values', data: { messages: expect.any(Array), usage: { run: { llmCalls: joined.usage.run.llmCalls } } } });
+    expect(events.at(-2)).toMatchObject({ event: 'values', data: { messages: expect.any(Array), usage: { run: { llmCalls: joined.usage.run.llmCalls } } } });
+    expect(events.at(-1)?.event).toBe('end');
     const busy = await sqlIn(bare, "SELECT run_id FROM agent_runs WHERE status IN ('pending', 'running')");
     expect(busy).toEqual([]);
     const stats = (await (await fetch(`${d.url}/stats`)).json()) as { cluster: { relay: string; bus: string } };

@@ -205,6 +205,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
             const answer = await executor.answer(run.thread_id, run.run_id);
             writer.send('values', { ...answer.values, usage: answer.usage });
           }
+          // The run is over (LangGraph's `end`): a client that resumes streams knows not to.
+          writer.send('end', null);
           break;
         }
         if (event.event === 'error') sawError = true;
