@@ -148,7 +148,7 @@ describe('concurrent bookings on one SQLite file from several threads', () => {
     const applied = outcomes.map((o) => o.applied ?? []);
     expect(applied.filter((a) => a.length > 0)).toEqual([[1]]);
     const db = new DatabaseConstructor(path, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare("SELECT version FROM concierge_migrations WHERE component = 'bookings'").all()).toEqual([{ version: 1 }]);
     db.close();
   });
 });

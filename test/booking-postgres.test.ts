@@ -69,7 +69,7 @@ describe('PostgresBookingStore', () => {
     expect(again.appliedMigrations).toEqual([]);
     expect(await again.syncCatalog(DEMO_BUSINESS)).toEqual({ changed: false });
     await again.close();
-    expect(await sql('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+    expect(await sql("SELECT version FROM concierge_migrations WHERE component = 'bookings'")).toEqual([{ version: 1 }]);
     const viaUrl = await openBookingService({ database: URL, postgresSchema: SCHEMA, clock: new ManualClock(NOW) });
     expect((await viaUrl.availability({ service: 'beard trim', from: THU })).slots[0]).toEqual({ date: THU, time: '09:00', remaining: 3 });
     await viaUrl.close();

@@ -16,11 +16,11 @@ const code = z.string().min(4).max(20).describe('The confirmation code, like BK-
  * The customer comes from the run's config, which the server sets from the authenticated
  * request. It is never a tool argument, so no prompt can make the model act for someone else.
  */
-function customerOf(config: RunnableConfig | undefined): { customerId: string; threadId: string } {
+function customerOf(config: RunnableConfig | undefined): { customerId: string } {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
   const customerId = configurable.customer_id;
   if (typeof customerId !== 'string' || customerId.length === 0) throw new Error('the run has no authenticated customer');
-  return { customerId, threadId: String(configurable.thread_id ?? '') };
+  return { customerId };
 }
 
 function bookingView(booking: Booking) {
@@ -90,14 +90,15 @@ export function createBookingTools(bookings: BookingService): StructuredToolInte
   const bookAppointment = tool(
     async (args, config) =>
       invokeTool(async () => {
-        const { customerId, threadId } = customerOf(config);
-        // One key per thread and slot (by the service's id, whatever the model called it): a
-        // message sent again, after a timeout or a lost answer, replays the first booking
-        // instead of making a second one.
-        const key = `agent:${threadId}:${bookings.requireService(args.service).id}:${args.date}T${args.time}`;
+        const { customerId } = customerOf(config);
+        // One key per customer and slot (keys are per customer in the store; the service by its
+        // id, whatever the model called it), as docs/booking.md says: a message sent again, on
+        // any thread, after a timeout, a lost answer or a replica's crash, answers the booking
+        // already made instead of making a second one.
+        const key = `agent:${bookings.requireService(args.service).id}:${args.date}T${args.time}`;
         // Cancelling or moving a booking frees its key, so booking that slot again later works.
         const result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
-        return { ok: true, booking: bookingView(result.booking) };
+        return { ok: true, booking: bookingView(result.booking), ...(result.replayed ? { alreadyBooked: true } : {}) };
       }),
     {
       name: 'book_appointment',

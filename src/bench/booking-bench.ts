@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '../shared/local-time.js';
 import { isPostgresUrl, openBookingService } from '../booking/open-booking-service.js';
+import { dropSchema } from '../store/postgres-pool.js';
 
 export interface BookingBenchOptions {
   /** SQLite file or postgres:// URL; a fresh temporary SQLite file when absent. */
@@ -97,16 +98,5 @@ export async function runBookingBench(options: BookingBenchOptions): Promise<Boo
     await service.close();
     if (postgresSchema) await dropSchema(database, postgresSchema);
     if (dir) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
   }
 }

@@ -7,7 +7,7 @@ import { serveSettingSources, serveSettingsSchema } from '../config/serve-settin
 import { resolveSettings } from '../config/settings.js';
 import { admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
-import { drive, type ModeResult } from './service-bench.js';
+import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
 
 export interface ObservabilityBenchOptions {
   /** Messages per mode. */
@@ -82,7 +82,7 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
     const sendOff = await prepare(quiet, total + warmup);
     for (let i = 0; i < warmup; i += 1) await Promise.all([sendOn(), sendOff()]);
 
-    const runs: Record<'on' | 'off', Array<ModeResult & { cpuMs: number }>> = { on: [], off: [] };
+    const runs: Record<'on' | 'off', Array<ClosedLoopResult & { cpuMs: number }>> = { on: [], off: [] };
     for (let round = 0; round < options.rounds; round += 1) {
       const order: Array<'on' | 'off'> = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
       for (const mode of order) {
@@ -97,7 +97,7 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
         const scraper = mode === 'on' ? setInterval(scrape, options.scrapeEveryMs) : undefined;
         try {
           const cpu = process.cpuUsage();
-          const result = await drive(perRound, options.concurrency, mode === 'on' ? sendOn : sendOff, () => {});
+          const result = await closedLoop(perRound, options.concurrency, mode === 'on' ? sendOn : sendOff, () => {});
           const used = process.cpuUsage(cpu);
           runs[mode].push({ ...result, cpuMs: (used.user + used.system) / 1000 });
         } finally {
@@ -124,7 +124,7 @@ export async function runObservabilityBench(options: ObservabilityBenchOptions):
 }
 
 /** Rounds of one mode as one: total messages over total time and CPU. */
-function combine(results: Array<ModeResult & { cpuMs: number }>): Throughput {
+function combine(results: Array<ClosedLoopResult & { cpuMs: number }>): Throughput {
   const messages = results.reduce((s, r) => s + r.messages, 0);
   const seconds = results.reduce((s, r) => s + r.seconds, 0);
   const cpuMs = results.reduce((s, r) => s + r.cpuMs, 0);

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import hdr from 'hdr-histogram-js';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { serveSettingSources, serveSettingsSchema } from '../config/serve-settings.js';
 import { resolveSettings } from '../config/settings.js';
 import { admissionSettingSources, admissionSettingsSchema } from '../llm/admission-settings.js';
 import { startServer } from '../server/start-server.js';
+import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
 
 export interface ServiceBenchOptions {
   /** Messages per mode in the throughput phase. */
@@ -22,13 +22,7 @@ export interface ServiceBenchOptions {
   progress: (line: string) => void;
 }
 
-export interface ModeResult {
-  messages: number;
-  seconds: number;
-  messagesPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+export type ModeResult = ClosedLoopResult;
 
 export interface ServiceBenchResult {
   inProcess: ModeResult;
@@ -42,29 +36,6 @@ export interface ServiceBenchResult {
 }
 
 const QUESTION = 'Hi! What services do you offer?';
-
-/** Send `total` messages through `one`, `concurrency` at a time; throughput and latency. */
-export async function drive(total: number, concurrency: number, one: () => Promise<void>, progress: (done: number) => void): Promise<ModeResult> {
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      next += 1;
-      const t0 = performance.now();
-      await one();
-      histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-      done += 1;
-      if (done % 500 === 0) progress(done);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  const result = { messages: total, seconds, messagesPerSec: total / seconds, p50Ms: histogram.getValueAtPercentile(50) / 1000, p99Ms: histogram.getValueAtPercentile(99) / 1000 };
-  histogram.destroy();
-  return result;
-}
 
 /**
  * The cost of the HTTP service over the bare graph: the same agent, the same simulator
@@ -111,11 +82,11 @@ export async function runServiceBench(options: ServiceBenchOptions): Promise<Ser
     };
     // Alternate the modes in each phase so that drift of a shared machine hits both alike.
     options.progress(`sequential: ${options.sequential} messages per mode, one at a time`);
-    const seqInProcess = await drive(options.sequential, 1, direct, (done) => options.progress(`  sequential in-process ${done}`));
-    const seqHttp = await drive(options.sequential, 1, overHttp, (done) => options.progress(`  sequential http ${done}`));
+    const seqInProcess = await closedLoop(options.sequential, 1, direct, (done) => options.progress(`  sequential in-process ${done}`));
+    const seqHttp = await closedLoop(options.sequential, 1, overHttp, (done) => options.progress(`  sequential http ${done}`));
     options.progress(`throughput: ${options.messages} messages per mode, ${options.concurrency} at a time`);
-    const inProcess = await drive(options.messages, options.concurrency, direct, (done) => options.progress(`  in-process ${done}/${options.messages}`));
-    const http = await drive(options.messages, options.concurrency, overHttp, (done) => options.progress(`  http ${done}/${options.messages}`));
+    const inProcess = await closedLoop(options.messages, options.concurrency, direct, (done) => options.progress(`  in-process ${done}/${options.messages}`));
+    const http = await closedLoop(options.messages, options.concurrency, overHttp, (done) => options.progress(`  http ${done}/${options.messages}`));
 
     options.progress(`idle threads: ${options.idleThreads}`);
     const idleThreadBytes = await measureIdleThreads(server.url, options.idleThreads, dispatcher, join(dir, 'bench.db'));

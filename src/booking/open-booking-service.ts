@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { BookingService, type BookingServiceOptions } from './booking-service.js';
 import type { BookingStore } from './booking-store.js';
 import type { Business } from './business.js';
@@ -14,6 +15,8 @@ export interface OpenBookingServiceOptions {
   database: string;
   /** Postgres only: the schema holding the tables. Default `public`. */
   postgresSchema?: string;
+  /** Postgres only: the process's pool (connections already in `postgresSchema`), kept open on close. */
+  postgresPool?: pg.Pool;
   /** The owner's business file (JSON or YAML); the demo business when absent. */
   businessFile?: string;
   /** A business already loaded; wins over `businessFile`. */
@@ -36,7 +39,11 @@ export function isPostgresUrl(database: string): boolean {
 export async function openBookingService(options: OpenBookingServiceOptions): Promise<BookingService> {
   const business = options.business ?? (await loadBusiness(options.businessFile));
   const store: BookingStore = isPostgresUrl(options.database)
-    ? await openPostgresBookingStore({ connectionString: options.database, ...(options.postgresSchema ? { schema: options.postgresSchema } : {}) })
+    ? await openPostgresBookingStore({
+        connectionString: options.database,
+        ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+        ...(options.postgresPool ? { pool: options.postgresPool } : {}),
+      })
     : await openSqliteBookingStore({ path: options.database, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
   try {
     await store.syncCatalog(business);

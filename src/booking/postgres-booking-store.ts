@@ -4,17 +4,20 @@ import { BookingError } from './booking-error.js';
 import type { Booking, BookingMove, BookingQuery, BookingStore, CatalogSyncResult, CreateResult, NewBooking } from './booking-store.js';
 import type { Business } from './business.js';
 import { generateConfirmationCode, type RandomInt } from './confirmation-code.js';
-import { runPostgresMigrations } from './postgres-migrations.js';
+import { migratePostgres } from '../store/migration-runner.js';
+import { openPostgresPool } from '../store/postgres-pool.js';
+import { POSTGRES_BOOKING_MIGRATIONS } from './postgres-migrations.js';
 import { BOOKING_COLUMNS, catalogFingerprint, rowToBooking, toCents, type BookingRow } from './store-rows.js';
-import { dependencyUnreachable } from '../shared/dependency-errors.js';
 import { UNIT_MIN, unitsCovering } from './time-units.js';
 
 export interface PostgresBookingStoreOptions {
-  /** For example `postgres://user:pass@127.0.0.1:5432/concierge`. */
-  connectionString: string;
+  /** For example `postgres://user:pass@127.0.0.1:5432/concierge`; ignored when `pool` is given. */
+  connectionString?: string;
+  /** A pool shared with the rest of the process, whose connections already use `schema`; the caller closes it. */
+  pool?: pg.Pool;
   /** Schema holding the tables (created when missing). Default `public`. */
   schema?: string;
-  /** Connections in the pool. Default 10. */
+  /** Connections in the pool this store makes. Default 10. */
   poolSize?: number;
   /** Randomness for confirmation codes. Default: crypto.randomInt. */
   random?: RandomInt;
@@ -47,37 +50,24 @@ export class PostgresBookingStore implements BookingStore {
   /** Migration versions applied when this store opened (empty when up to date). */
   appliedMigrations: readonly number[] = [];
   readonly #pool: pg.Pool;
-  readonly #url: string;
+  readonly #ownsPool: boolean;
   readonly #random: RandomInt | undefined;
   readonly #attempts: number;
 
   constructor(options: PostgresBookingStoreOptions) {
     this.schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new ConciergeError('CONFIG_INVALID', `schema must be a plain lower-case SQL identifier, got "${this.schema}"`);
-    this.#url = options.connectionString;
     this.#random = options.random;
     this.#attempts = options.attempts ?? 8;
-    this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize ?? 10,
-      // Every connection resolves table names in this store's schema.
-      options: `-c search_path=${this.schema}`,
-    });
-    // An idle connection dropped by the server must not crash the process; the pool replaces it.
-    this.#pool.on('error', () => undefined);
+    this.#ownsPool = options.pool === undefined;
+    if (!options.pool && !options.connectionString) throw new ConciergeError('CONFIG_INVALID', 'a Postgres booking store needs a connection string or a pool');
+    // Every connection resolves table names in this store's schema.
+    this.#pool = options.pool ?? openPostgresPool({ url: options.connectionString!, schema: this.schema, ...(options.poolSize ? { size: options.poolSize } : {}) });
   }
 
   /** Create the schema when missing and apply pending migrations. */
   async migrate(): Promise<number[]> {
-    const client = await this.#pool.connect().catch((error: unknown) => {
-      throw dependencyUnreachable('Postgres', this.#url, error);
-    });
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      return await runPostgresMigrations(client);
-    } finally {
-      client.release();
-    }
+    return (await migratePostgres(this.#pool, this.schema, [POSTGRES_BOOKING_MIGRATIONS])).bookings ?? [];
   }
 
   async syncCatalog(business: Business): Promise<CatalogSyncResult> {
@@ -230,7 +220,7 @@ export class PostgresBookingStore implements BookingStore {
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    if (this.#ownsPool) await this.#pool.end();
   }
 
   async #transaction<T>(fn: (client: Client) => Promise<T>): Promise<T> {

@@ -1,5 +1,4 @@
-import type { PoolClient } from 'pg';
-import type { Migration } from './sqlite-migrations.js';
+import type { Migration, MigrationSet } from '../store/migration-runner.js';
 
 /**
  * The Postgres schema, numbered like the SQLite one and kept in step with it (same tables,
@@ -67,35 +66,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Any stable 64-bit number: the advisory lock that serialises migrations in one schema. */
-const MIGRATION_LOCK = 7_261_530_118;
-
-/**
- * Bring the schema up to date in one transaction, under an advisory lock so that several
- * processes starting together apply each migration once. Returns the versions applied now.
- */
-export async function runPostgresMigrations(client: PoolClient, migrations: readonly Migration[] = POSTGRES_MIGRATIONS): Promise<number[]> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    INTEGER PRIMARY KEY,
-      name       TEXT NOT NULL,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-    )`);
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const done = new Set(rows.map((r) => r.version));
-    const applied: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      await client.query(migration.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    await client.query('COMMIT');
-    return applied;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
+/** The booking tables' migrations, as the one runner (src/store/migration-runner.ts) applies them. */
+export const POSTGRES_BOOKING_MIGRATIONS: MigrationSet = { component: 'bookings', migrations: POSTGRES_MIGRATIONS, legacyTable: 'schema_migrations' };

@@ -8,7 +8,8 @@ import type { NewBooking } from './booking-store.js';
 import { businessSchema } from './business.js';
 import { DEMO_BUSINESS } from './demo-business.js';
 import { openSqliteBookingStore } from './sqlite-booking-store.js';
-import { runSqliteMigrations, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { migrateSqlite } from '../store/migration-runner.js';
+import { SQLITE_BOOKING_MIGRATIONS } from './sqlite-migrations.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -47,7 +48,7 @@ describe('migrations', () => {
     expect(second.migrate()).toEqual([]);
     await second.close();
     const db = new DatabaseConstructor(path, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare("SELECT version FROM concierge_migrations WHERE component = 'bookings'").all()).toEqual([{ version: 1 }]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
@@ -59,19 +60,18 @@ describe('migrations', () => {
     await store.createBooking(newBooking());
     await store.close();
     const db = new DatabaseConstructor(path);
-    const next = [...SQLITE_MIGRATIONS, { version: 2, name: 'example', sql: 'ALTER TABLE bookings ADD COLUMN source TEXT' }];
-    expect(runSqliteMigrations(db, next)).toEqual([2]);
-    expect(runSqliteMigrations(db, next)).toEqual([]);
+    const next = { ...SQLITE_BOOKING_MIGRATIONS, migrations: [...SQLITE_BOOKING_MIGRATIONS.migrations, { version: 2, name: 'example', sql: 'ALTER TABLE bookings ADD COLUMN source TEXT' }] };
+    expect(migrateSqlite(db, next)).toEqual([2]);
+    expect(migrateSqlite(db, next)).toEqual([]);
     expect(db.prepare('SELECT count(*) AS n FROM bookings').get()).toEqual({ n: 1 });
     db.close();
   });
 
   it('roll back a failing migration whole', () => {
     const db = new DatabaseConstructor(':memory:');
-    const broken = [{ version: 1, name: 'broken', sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);' }];
-    expect(() => runSqliteMigrations(db, broken)).toThrow(/already exists/);
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'a'").all()).toEqual([]);
-    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 0 });
+    const broken = { component: 'broken', migrations: [{ version: 1, name: 'broken', sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);' }] };
+    expect(() => migrateSqlite(db, broken)).toThrow(/already exists/);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('a', 'concierge_migrations')").all()).toEqual([]);
     db.close();
   });
 });

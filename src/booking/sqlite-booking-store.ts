@@ -4,7 +4,8 @@ import { BookingError } from './booking-error.js';
 import type { Booking, BookingMove, BookingQuery, BookingStore, CatalogSyncResult, CreateResult, NewBooking } from './booking-store.js';
 import type { Business } from './business.js';
 import { generateConfirmationCode, type RandomInt } from './confirmation-code.js';
-import { runSqliteMigrations } from './sqlite-migrations.js';
+import { migrateSqlite } from '../store/migration-runner.js';
+import { SQLITE_BOOKING_MIGRATIONS } from './sqlite-migrations.js';
 import { BOOKING_COLUMNS, catalogFingerprint, rowToBooking, toCents, type BookingRow } from './store-rows.js';
 import { UNIT_MIN, unitsCovering } from './time-units.js';
 
@@ -72,7 +73,7 @@ export class SqliteBookingStore implements BookingStore {
 
   /** Apply pending migrations; returns the versions applied now (none on a restart). */
   migrate(): number[] {
-    return this.#write(() => runSqliteMigrations(this.#db));
+    return this.#write(() => migrateSqlite(this.#db, SQLITE_BOOKING_MIGRATIONS));
   }
 
   async syncCatalog(business: Business): Promise<CatalogSyncResult> {

@@ -1,11 +1,4 @@
-import type { Database } from 'better-sqlite3';
-
-export interface Migration {
-  /** Applied in increasing order; never renumbered once released. */
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration, MigrationSet } from '../store/migration-runner.js';
 
 /**
  * The schema, one numbered step at a time. A released migration is never edited: changes
@@ -78,28 +71,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/**
- * Bring a database up to date. Runs in one IMMEDIATE transaction, so two processes
- * starting on the same file apply each migration once: the second waits, then finds
- * nothing to do. Returns the versions applied now.
- */
-export function runSqliteMigrations(db: Database, migrations: readonly Migration[] = SQLITE_MIGRATIONS): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`);
-  const apply = db.transaction(() => {
-    const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    const applied: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-      applied.push(migration.version);
-    }
-    return applied;
-  });
-  return apply.immediate();
-}
+/** The booking tables' migrations, as the one runner (src/store/migration-runner.ts) applies them. */
+export const SQLITE_BOOKING_MIGRATIONS: MigrationSet = { component: 'bookings', migrations: SQLITE_MIGRATIONS, legacyTable: 'schema_migrations' };

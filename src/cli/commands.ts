@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerBookingBench } from './bench-booking-command.js';
 import { registerAdmissionBench } from './bench-admission-command.js';
+import { registerScaleBench } from './bench-scale-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';
 import { registerChatCommand } from './chat-command.js';
+import { registerClusterCommand } from './cluster-command.js';
 import { registerLoadtestCommands } from './loadtest-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
@@ -16,10 +18,12 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerSimCommand(program);
   registerChatCommand(program);
+  registerClusterCommand(program);
   registerLoadtestCommands(program);
   const bench = program.command('bench').description('Benchmarks that print figures (never timed tests).');
   registerAdmissionBench(bench);
   registerServiceBench(bench);
   registerSimBench(bench);
   registerBookingBench(bench);
+  registerScaleBench(bench);
 }

@@ -74,12 +74,12 @@ function originOf(text: string): string | undefined {
 export const serveSettingsSchema = z.object({
   host: field.host().default('127.0.0.1'),
   port: field.port().default(8710),
-  // Bookings could live in Postgres (src/booking has the store), but threads, runs and
-  // checkpoints are SQLite: one file holds them all, so a URL here is refused, not half-used.
+  // The embedded store: one SQLite file holds bookings, threads, runs and checkpoints. A URL
+  // here is refused rather than half-used: Postgres is --database-url (cluster settings).
   db: z
     .string()
     .min(1, 'must be a file path, or :memory:')
-    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a SQLite file path (a database URL is not supported here)' })
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a SQLite file path (for Postgres, use --database-url)' })
     .default('data/concierge.db'),
   business: z.string().min(1, 'must be a path to a JSON or YAML business file').optional(),
   apiKeys: apiKeyList.default(new Map()),

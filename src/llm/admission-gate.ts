@@ -5,6 +5,7 @@ import { AdmissionQueue, type Priority } from './admission-queue.js';
 import type { RateBudget, Reservation, SettleRequest } from './budget.js';
 import { abortReason, type Clock } from '../shared/clock.js';
 import type { Need } from './token-bucket.js';
+import { DEMAND_ROUNDS, throughRound, type Demand, type DemandBoard } from './demand-board.js';
 import { predictWaitMs, promiseSlot, shedVerdict, slotMs } from './wait-prediction.js';
 
 export interface AdmissionGateOptions {
@@ -24,6 +25,11 @@ export interface AdmissionGateOptions {
   outstandingShare?: number;
   /** LLM calls a message is expected to take until enough are seen to know. Default 1. */
   callsPerMessagePrior?: number;
+  /**
+   * The other replicas' queues (replicas sharing the budget): predictions and the share of
+   * the bucket on its way to the provider count them, so N replicas shed as one would.
+   */
+  demand?: DemandBoard;
 }
 
 export interface Ticket {
@@ -132,6 +138,7 @@ export class AdmissionGate {
 
   admit(ticket: Ticket): Promise<Admitted> {
     const { clock } = this.#options;
+    this.#options.demand?.nudge?.();
     if (this.#closed) return Promise.reject(this.#shed('closing', this.#options.minRetryAfterMs, 'the server is shutting down'));
     if (ticket.signal?.aborted) return Promise.reject(abortReason(ticket.signal));
     const limits = this.#options.budget.snapshot();
@@ -198,6 +205,7 @@ export class AdmissionGate {
    * weighed as the average recent call; nothing is queued or reserved.
    */
   preflight(customerId: string, deadlineAt: number): AdmissionShedError | undefined {
+    this.#options.demand?.nudge?.();
     const { clock } = this.#options;
     if (this.#closed) return this.#shed('closing', this.#options.minRetryAfterMs, 'the server is shutting down');
     if (this.#admitted === 0 || this.#learning) return undefined;
@@ -320,7 +328,34 @@ export class AdmissionGate {
    */
   #predict(entry: Entry): number {
     const through = this.#queue.sumThrough(entry, (e) => this.#weigh(e), { requests: 0, tokens: 0 });
-    return predictWaitMs(entry.priority === 'new' ? add(through, this.#pendingSteps()) : through, this.#options.budget.snapshot());
+    const ahead = add(through, this.#elsewhere(entry));
+    return predictWaitMs(entry.priority === 'new' ? add(ahead, this.#pendingSteps()) : ahead, this.#options.budget.snapshot());
+  }
+
+  /**
+   * What other replicas will take from the shared budget before this entry: everything they
+   * have continuing and their messages' next steps, for a new call; and the rounds of their
+   * round robin of its own class up to the entry's place in its customer's lane.
+   */
+  #elsewhere(entry: Entry): Need {
+    const board = this.#options.demand;
+    if (!board) return NOTHING;
+    const others = board.others();
+    const place = this.#queue.laneIndex(entry);
+    if (entry.priority === 'continuing') return throughRound(others.rounds.continuing, place);
+    return add(add(throughRound(others.rounds.continuing, DEMAND_ROUNDS), others.pendingSteps), throughRound(others.rounds.new, place));
+  }
+
+  /** This replica's queue as the other replicas' predictions need it (see DemandBoard). */
+  demand(): Demand {
+    const weigh = (e: Entry) => this.#weigh(e);
+    return {
+      rounds: {
+        continuing: this.#queue.roundTotals('continuing', weigh, { requests: 0, tokens: 0 }, DEMAND_ROUNDS),
+        new: this.#queue.roundTotals('new', weigh, { requests: 0, tokens: 0 }, DEMAND_ROUNDS),
+      },
+      pendingSteps: this.#pendingSteps(),
+    };
   }
 
   /** What a queued entry will take from the budget before its message is done. */
@@ -354,7 +389,7 @@ export class AdmissionGate {
    */
   #tooMuchOutstanding(need: Need): boolean {
     if (this.#outstanding.requests <= 0) return false;
-    const share = this.#options.outstandingShare ?? 1;
+    const share = this.#options.demand ? 1 / Math.max(1, this.#options.demand.replicas()) : (this.#options.outstandingShare ?? 1);
     const view = this.#options.budget.snapshot();
     const over = (name: 'requests' | 'tokens') => this.#outstanding[name] + need[name] > view[name].capacity * share;
     return over('requests') || over('tokens');
@@ -464,7 +499,8 @@ export class AdmissionGate {
     for (const entry of this.#queue.inOrder()) {
       if (entry.reserving) continue;
       const next = add(through, this.#weigh(entry));
-      const waitMs = predictWaitMs(entry.priority === 'new' ? add(next, pending) : next, view);
+      const ahead = add(next, this.#elsewhere(entry));
+      const waitMs = predictWaitMs(entry.priority === 'new' ? add(ahead, pending) : ahead, view);
       const verdict = shedVerdict({ now, deadlineAt: entry.deadlineAt, waitMs, serviceMs: this.#serviceFor(entry), minRetryAfterMs });
       if (verdict.shed) hopeless.push({ entry, waitMs });
       else through = next;

@@ -133,4 +133,25 @@ export class AdmissionQueue<T extends QueueItem> {
     }
     return sum as W;
   }
+
+  /** The item's place in its customer's lane: 0 for the next call of that customer, and so on. */
+  laneIndex(item: T): number {
+    return this.#classes.get(item.priority)!.lanes.get(item.customerId)?.indexOf(item) ?? -1;
+  }
+
+  /**
+   * What each round of a class weighs: round r holds the r-th queued call of every customer,
+   * which is what the round robin serves r-th. The last of `rounds` holds every later round too.
+   */
+  roundTotals<W extends Record<string, number>>(priority: Priority, weigh: (t: T) => W, zero: W, rounds: number): W[] {
+    const totals = Array.from({ length: rounds }, () => ({ ...zero }) as Record<string, number>);
+    for (const lane of this.#classes.get(priority)!.lanes.values()) {
+      lane.forEach((item, index) => {
+        const total = totals[Math.min(index, rounds - 1)]!;
+        const w = weigh(item);
+        for (const k of Object.keys(w)) total[k] = (total[k] ?? 0) + w[k]!;
+      });
+    }
+    return totals as W[];
+  }
 }

@@ -11,6 +11,9 @@ export const LLM_TIERS = GPT_4O_MINI_TIERS;
 export type LlmTier = keyof typeof LLM_TIERS;
 const TIER_NAMES = Object.keys(LLM_TIERS) as [LlmTier, ...LlmTier[]];
 
+/** Where `--budget-backend redis` finds Redis when no `--redis-url` is given. */
+export const DEFAULT_BUDGET_REDIS_URL = 'redis://127.0.0.1:6379';
+
 /**
  * Every knob of admission control. Durations marked "nominal" are in the provider's time:
  * with `--time-scale F` they last F times as long in real time, like the simulator's.
@@ -28,9 +31,14 @@ export const admissionSettingsSchema = z.object({
   budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.95),
   /** Nominal ms an idle bucket takes to fill: the largest burst. One minute, like the provider. */
   budgetDepthMs: field.positiveInt().default(60_000),
-  /** `memory`: this process only. `redis`: shared by every process with the same budget key. */
-  budgetBackend: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /**
+   * `memory`: this process only. `redis`: shared by every process with the same budget key.
+   * Default: `redis` when `--redis-url` is given (replicas sharing a provider account must
+   * share its budget), else `memory`. Read it through `budgetBackendOf`.
+   */
+  budgetBackend: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).optional(),
+  /** The deployment's Redis (the same setting as the replicas' coordination); read it through `budgetRedisUrl`. */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Name of the shared budget; default: a hash of the provider URL and API key (never the key itself). */
   budgetKey: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, or . _ : -').optional(),
   /** Processes expected to share the budget: without Redis each uses 1/N of it. */
@@ -88,8 +96,14 @@ export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   // The budget and where it lives.
   budgetSafety: { flag: '--budget-safety', env: 'CONCIERGE_BUDGET_SAFETY', arg: '<f>', help: 'fraction of the provider limits to use' },
   budgetDepthMs: { flag: '--budget-depth-ms', env: 'CONCIERGE_BUDGET_DEPTH_MS', arg: '<ms>', help: 'largest burst, as nominal ms of refill' },
-  budgetBackend: { flag: '--budget-backend', env: 'CONCIERGE_BUDGET_BACKEND', arg: '<backend>', help: 'memory (this process) or redis (shared by all processes with the same key)' },
-  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis URL of the shared budget' },
+  budgetBackend: {
+    flag: '--budget-backend',
+    env: 'CONCIERGE_BUDGET_BACKEND',
+    arg: '<backend>',
+    help: 'memory (this process) or redis (shared by all processes with the same key)',
+    defaultText: 'redis when --redis-url is given, else memory',
+  },
+  redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis URL of the shared budget', defaultText: DEFAULT_BUDGET_REDIS_URL },
   budgetKey: { flag: '--budget-key', env: 'CONCIERGE_BUDGET_KEY', arg: '<name>', help: 'name of the shared budget', defaultText: 'a hash of the provider URL and API key' },
   budgetProcesses: { flag: '--budget-processes', env: 'CONCIERGE_BUDGET_PROCESSES', arg: '<n>', help: 'processes sharing the budget; each uses 1/N of it while Redis is unreachable' },
   // Waiting: the queue and the deadline.
@@ -122,4 +136,13 @@ export function messageDeadlineMs(settings: Pick<AdmissionSettings, 'deadlineMs'
 /** Real ms one LLM attempt may take: the nominal timeout, scaled, but not below the floor (nor above the nominal value). */
 export function llmAttemptTimeoutMs(settings: Pick<AdmissionSettings, 'llmTimeoutMs' | 'llmTimeoutFloorMs' | 'timeScale'>): number {
   return Math.max(settings.llmTimeoutMs * settings.timeScale, Math.min(settings.llmTimeoutMs, settings.llmTimeoutFloorMs));
+}
+
+/** Where the budget lives: as configured, or shared in Redis when the deployment has one. */
+export function budgetBackendOf(settings: Pick<AdmissionSettings, 'budgetBackend' | 'redisUrl'>): 'memory' | 'redis' {
+  return settings.budgetBackend ?? (settings.redisUrl ? 'redis' : 'memory');
+}
+
+export function budgetRedisUrl(settings: Pick<AdmissionSettings, 'redisUrl'>): string {
+  return settings.redisUrl ?? DEFAULT_BUDGET_REDIS_URL;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from './admission-gate.js';
 import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './admission-fetch.js';
-import { configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
+import { budgetBackendOf, budgetRedisUrl, configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -10,6 +10,7 @@ import { MemoryBudget } from './memory-budget.js';
 import type { LlmObserver } from './llm-observer.js';
 import { createMeteredFetch } from './metered-fetch.js';
 import { RedisBudget } from './redis-budget.js';
+import { RedisDemandBoard } from './redis-demand-board.js';
 import { currentRunContext } from './run-context.js';
 import { redactUrl } from '../shared/dependency-errors.js';
 import { isConciergeError } from '../shared/errors.js';
@@ -28,6 +29,11 @@ export interface AdmissionDeps {
   log?: (line: string) => void;
   /** Redis backend only: use the injected clock instead of Redis `TIME` (tests). */
   redisTime?: boolean;
+  /**
+   * Redis backend only: this replica's name, so that its queue's demand is shared with the
+   * other replicas of the budget (their shed decisions and fair share see one queue).
+   */
+  replicaId?: string;
   /** Told how long each admitted call waited (metrics). */
   observer?: LlmObserver;
 }
@@ -73,6 +79,8 @@ export interface AdmissionStats {
   serviceMs: number;
   /** Smoothed LLM calls per message: a new message is admitted only if all of them fit its deadline. */
   callsPerMessage: number;
+  /** Replicas whose queues this one's predictions count (itself included; 1 without a shared board). */
+  replicas: number;
 }
 
 /** One bucket of the budget as `/stats` and `/metrics` show it; null = unknown. */
@@ -119,8 +127,8 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
   let budgetKey = settings.budgetKey ?? (deps.provider ? deriveBudgetKey(deps.provider.baseURL, deps.provider.apiKey) : undefined);
   let ownRedis: Redis | undefined;
   let budget: RateBudget;
-  if (settings.budgetBackend === 'redis') {
-    const redis = deps.redis ?? (ownRedis = connectRedis(settings.redisUrl));
+  if (budgetBackendOf(settings) === 'redis') {
+    const redis = deps.redis ?? (ownRedis = connectRedis(budgetRedisUrl(settings)));
     budget = new RedisBudget({
       redis,
       key: () => budgetKey ?? 'default',
@@ -129,11 +137,22 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       clock,
       redisTime: deps.redisTime ?? true,
       log,
-      ...(deps.redis ? {} : { where: redactUrl(settings.redisUrl) }),
+      ...(deps.redis ? {} : { where: redactUrl(budgetRedisUrl(settings)) }),
     });
   } else budget = new MemoryBudget(config, clock);
 
-  const gate = new AdmissionGate(
+  let demand: RedisDemandBoard | undefined;
+  if (budget.backend === 'redis' && deps.replicaId) {
+    demand = new RedisDemandBoard({
+      redis: deps.redis ?? ownRedis!,
+      // Beside the budget's keys (same hash tag): one board per shared budget.
+      key: () => `{concierge:${budgetKey ?? 'default'}}:demand`,
+      replicaId: deps.replicaId,
+      source: () => gate.demand(),
+      log,
+    });
+  }
+  const gate: AdmissionGate = new AdmissionGate(
     {
       budget,
       clock,
@@ -143,6 +162,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
       random,
       outstandingShare: budget.backend === 'redis' ? 1 / settings.budgetProcesses : 1,
       callsPerMessagePrior: settings.callsPerMessage,
+      ...(demand ? { demand } : {}),
     },
     limits.rpm === undefined || limits.tpm === undefined,
   );
@@ -225,9 +245,11 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
         circuit: { state, opens, byModel },
         serviceMs: g.serviceMs,
         callsPerMessage: g.callsPerMessage,
+        replicas: demand?.replicas() ?? 1,
       };
     },
     close: async () => {
+      await demand?.close();
       gate.close();
       await budget.close();
       if (ownRedis) await ownRedis.quit().catch(() => ownRedis?.disconnect());
@@ -286,6 +308,7 @@ function offStats(settings: AdmissionSettings, counters: ProviderCounters): Admi
     circuit: { state: 'closed', opens: 0, byModel: {} },
     serviceMs: 0,
     callsPerMessage: settings.callsPerMessage,
+    replicas: 1,
   };
 }
 

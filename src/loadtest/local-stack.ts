@@ -84,13 +84,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-interface ManagedChild {
+export interface ManagedChild {
   url: string;
+  pid: number | undefined;
+  /** Resolves with the exit code when the process ends (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Send a signal (SIGKILL to simulate a crash) without waiting. */
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the process has exited. */
   stop(): Promise<void>;
 }
 
-async function startChild(
-  name: 'sim' | 'server',
+/**
+ * Start a CLI server process and resolve with its address once it prints its `listening on`
+ * line; stderr (and stdout) go to `<logDir>/<name>.log` when a folder is given.
+ */
+export async function startChild(
+  name: string,
   command: readonly string[],
   args: string[],
   env: Record<string, string | undefined>,
@@ -152,6 +162,11 @@ async function startChild(
 
   return {
     url,
+    pid: child.pid,
+    exited,
+    kill(signal) {
+      child.kill(signal);
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

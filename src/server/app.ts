@@ -16,17 +16,19 @@ import { registerOpsRoutes, type OpsDeps } from './routes/ops-routes.js';
 import { registerOwnerRoutes } from './routes/owner-routes.js';
 import { registerWebRoutes, WEB_PUBLIC_PATHS } from './routes/web-routes.js';
 import type { RunExecutor } from './run-executor.js';
-import type { ThreadRegistry } from './thread-registry.js';
+import type { RunStore } from '../store/run-store.js';
 
 export interface AppDeps {
   graph: AgentGraph;
-  registry: ThreadRegistry;
+  store: RunStore;
   executor: RunExecutor;
   bookings: BookingService;
   authenticator: Authenticator;
   ops: OpsDeps;
   bodyLimitBytes: number;
   maxMessageChars: number;
+  /** Sent as `x-concierge-replica` on every answer: which replica served it (behind a balancer). */
+  replicaId?: string;
   /** Origins whose pages may call the agent API (the chat widget); none when absent. */
   corsOrigin?: '*' | readonly string[] | undefined;
   /** Where the built pages are (default: the package's dist/web). */
@@ -40,6 +42,7 @@ export interface AppDeps {
 /** Routes that answer without a key: probes, the public catalogue, and the pages. */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/v1/services', '/v1/availability', '/v1/business', ...WEB_PUBLIC_PATHS]);
 const ADMIN_ROUTES = new Set(['/stats', '/stats/reset', '/metrics']);
+const PROBES = new Set(['/healthz', '/readyz']);
 /** Routes that also take the key as `Authorization: Bearer`, which is how Prometheus sends one. */
 const BEARER_ROUTES = new Set(['/metrics']);
 
@@ -78,11 +81,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.metrics) installHttpMetrics(app, deps.metrics);
 
-  app.addHook('onRequest', async (request) => {
-    if (deps.ops.isShuttingDown()) {
+  app.addHook('onRequest', async (request, reply) => {
+    // On the raw response, so that streams (written past fastify) carry it too.
+    if (deps.replicaId) reply.raw.setHeader('x-concierge-replica', deps.replicaId);
+    const path = request.routeOptions.url ?? request.url;
+    // Probes still answer while the server drains: /readyz says 503, so balancers stop sending.
+    if (deps.ops.isShuttingDown() && !PROBES.has(path)) {
       throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or in a moment', { retryAfterMs: 5000 });
     }
-    const path = request.routeOptions.url ?? request.url;
     // OPTIONS is only ever a CORS preflight, which carries no key by design.
     if (PUBLIC_ROUTES.has(path) || request.method === 'OPTIONS') return;
     const principal = deps.authenticator.authenticate(request.headers, { bearer: BEARER_ROUTES.has(path) });
@@ -95,7 +101,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return principal;
   };
 
-  registerAgentRoutes(app, { graph: deps.graph, registry: deps.registry, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
+  registerAgentRoutes(app, { graph: deps.graph, store: deps.store, executor: deps.executor, maxMessageChars: deps.maxMessageChars, principalOf });
   registerOwnerRoutes(app, { bookings: deps.bookings, principalOf });
   registerOpsRoutes(app, deps.ops);
   if (deps.metrics) registerMetricsRoute(app, deps.metrics);

@@ -8,7 +8,8 @@ export function runTimedOut(timeoutMs: number): ConciergeError {
 
 /** The server stopped before the run could finish (shutdown grace over). */
 export function runInterrupted(message = 'the server stopped before the run finished; send the message again'): ConciergeError {
-  return new ConciergeError('RUN_INTERRUPTED', message);
+  // The thread takes a new run at once (the run is recorded, its lease released): retry soon.
+  return new ConciergeError('RUN_INTERRUPTED', message, { retryAfterMs: 1000 });
 }
 
 export function agentError(message: string, cause?: unknown): ConciergeError {

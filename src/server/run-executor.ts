@@ -1,22 +1,38 @@
-import type { BaseMessage } from '@langchain/core/messages';
 import type { AgentGraph } from '../agent/graph.js';
-import type { MultitaskStrategy, ThreadLocks } from '../agent/thread-lock.js';
-import { createRunContext, withRunContext } from '../llm/run-context.js';
-import { withCost, type RunUsage } from '../llm/run-usage.js';
-import { isConciergeError, type ConciergeError } from '../shared/errors.js';
-import { toWireMessage, toWireValues } from './message-format.js';
+import type { CoordinationBus } from '../cluster/coordination-bus.js';
+import type { EventRelay } from '../cluster/event-relay.js';
+import { LeaseKeeper } from '../cluster/lease-keeper.js';
+import { RunClaimer } from '../cluster/run-claimer.js';
+import { END_EVENT, isEnd, RunEventHub, type RunEnd, type RunEvent, type RunEventLog } from '../cluster/run-event-log.js';
+import type { RunUsage } from '../llm/run-usage.js';
+import { ConciergeError } from '../shared/errors.js';
+import {
+  isFinished,
+  type ClaimedRun,
+  type MultitaskStrategy,
+  type RunError,
+  type RunInputMessage,
+  type RunPayload,
+  type RunRecord,
+  type RunStore,
+  type ThreadRecord,
+} from '../store/run-store.js';
+import { agentError, runInterrupted } from './run-errors.js';
 import type { FinishedRun } from './finished-run.js';
-import { agentError, classifyRunError, runInterrupted } from './run-errors.js';
-import type { RunRecord, ThreadRecord, ThreadRegistry } from './thread-registry.js';
+import { runGraph, stateValues, type StreamMode } from './run-execution.js';
 
-/** Stream modes a client may ask for, as the LangGraph API names them. */
-export const STREAM_MODES = ['values', 'updates', 'messages', 'messages-tuple', 'custom'] as const;
-export type StreamMode = (typeof STREAM_MODES)[number];
+export { STREAM_MODES, type StreamMode } from './run-execution.js';
 
 export interface RunExecutorOptions {
   graph: AgentGraph;
-  registry: ThreadRegistry;
-  locks: ThreadLocks;
+  store: RunStore;
+  /** This replica's name: the owner of the runs it executes. */
+  replicaId: string;
+  leaseMs: number;
+  /** Runs executed here at once; more wait in the queue for any replica with room. */
+  maxConcurrentRuns: number;
+  relay: EventRelay;
+  bus: CoordinationBus;
   model: string;
   /** Real milliseconds a run may take before it is aborted. */
   runTimeoutMs: number;
@@ -26,246 +42,422 @@ export interface RunExecutorOptions {
   /** Refuse a message at once (throwing) when it would be shed anyway: admission's preflight. */
   preflight?: (customerId: string, deadlineAt: number) => void;
   /** Called when a run has been recorded (checkpoint pruning); a failure is only logged. */
-  afterRun?: (threadId: string) => void;
-  /** Told of every finished run (the live view, metrics, the run's log line); must not throw. */
+  afterRun?: (threadId: string) => unknown;
+  /** Told of every run finished here (the live view, metrics, the run's log line); must not throw. */
   onFinished?: (run: FinishedRun) => void;
+  /**
+   * How often queued runs are looked for besides wake-ups (default 2 s with a Redis bus, 500 ms
+   * without), and how often a follower without Redis asks the database (default 500 ms).
+   */
+  pollMs?: number;
+  log?: (line: string) => void;
 }
 
-export interface RunInput {
+export interface RunRequest {
   thread: ThreadRecord;
-  customerId: string;
   assistantId: string;
-  messages: Array<{ role: string; content: string; id?: string | undefined }>;
+  messages: RunInputMessage[];
   metadata: Record<string, unknown>;
   multitaskStrategy: MultitaskStrategy;
-  /** Present when the client streams: the modes it asked for and where events go. */
-  stream?: { modes: StreamMode[]; send: (event: string, data: unknown) => void };
-  /** Abort while waiting for the thread lock (the client went away). */
+  /** The events the run emits for streams and followers (none: only its end). */
+  streamModes: StreamMode[];
+  /** `POST /threads/:id/runs`: queued for whichever replica has room, answered at once. */
+  background: boolean;
+  /** The caller of a run that waits in the queue went away: the run is withdrawn. */
   signal?: AbortSignal;
-  /** A background run (`POST /runs`): with `enqueue` it is accepted at once and waits its turn. */
-  background?: boolean;
   /** The HTTP request that sent the message, for the run's log line. */
   requestId?: string;
 }
 
-export interface RunOutcome {
-  run: RunRecord;
+/** What `runs/wait` and `join` answer: the thread's values and the usage of the run and thread. */
+export interface RunAnswer {
   values: Record<string, unknown>;
-  usage: { run: RunUsage; thread: RunUsage };
-  error: ConciergeError | undefined;
+  usage: { run: RunUsage | null; thread: RunUsage | undefined };
 }
 
+interface LocalRun {
+  run: RunRecord;
+  controller: AbortController;
+  done: Promise<RunAnswer | ConciergeError>;
+}
+
+/** The end of a run as the database records it, for followers that did not see it happen. */
+function endOf(run: RunRecord): RunEvent {
+  const end: RunEnd = { status: run.status, error: run.error ?? undefined, finalValues: false };
+  return { event: END_EVENT, data: end };
+}
+
+const interrupted = (message: string): RunError => runInterrupted(message).toRecord();
+
 /**
- * Executes runs: one at a time per thread, each with a deadline, a timeout and a usage record.
- * The run's identity and deadline travel to the LLM layer in the run context; the customer's
- * identity travels to the tools in the run's config, where the model cannot write it.
+ * Runs, wherever they execute. A run starts on the replica that received it when its thread
+ * is free and the replica has room; otherwise it waits in the database's queue and the first
+ * replica with room claims it. The replica executing a run holds its lease, publishes its
+ * events (relayed to followers on any replica), and records its end only while it still
+ * holds the lease. Every replica sweeps expired leases, so a dead replica's runs end as
+ * `interrupted`, with the error recorded, and their threads take new runs at once.
  */
 export class RunExecutor {
   readonly #options: RunExecutorOptions;
-  readonly #running = new Map<string, { threadId: string; done: Promise<RunOutcome>; abort: (reason: Error) => void }>();
+  readonly #running = new Map<string, LocalRun>();
+  readonly #hub = new RunEventHub({ retainMs: 10_000 });
+  readonly #followers = new Set<AbortController>();
+  readonly #leases: LeaseKeeper;
+  readonly #claimer: RunClaimer;
+  #sweeper: NodeJS.Timeout | undefined;
+  readonly #counters = { started: 0, claimed: 0, finished: 0, swept: 0, cancelled: 0 };
 
   constructor(options: RunExecutorOptions) {
     this.#options = options;
-  }
-
-  /** Take the thread's lock and start the run; resolves once it has started. */
-  async start(input: RunInput): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
-    const { registry, locks } = this.#options;
-    const receivedAt = performance.now();
-    this.#options.preflight?.(input.customerId, Date.now() + this.#options.messageDeadlineMs);
-    if (input.background && input.multitaskStrategy === 'enqueue' && locks.isBusy(input.thread.thread_id)) return this.#startQueued(input, receivedAt);
-    const release = await locks.acquire(input.thread.thread_id, input.multitaskStrategy, input.signal);
-    let run: RunRecord;
-    try {
-      run = await registry.createRun({
-        threadId: input.thread.thread_id,
-        assistantId: input.assistantId,
-        metadata: input.metadata,
-        multitaskStrategy: input.multitaskStrategy,
-      });
-    } catch (error) {
-      release();
-      throw error;
-    }
-    const controller = new AbortController();
-    const done = this.#execute(run, input, controller, receivedAt).finally(() => {
-      release();
-      this.#running.delete(run.run_id);
+    const log = options.log ?? (() => {});
+    this.#leases = new LeaseKeeper({
+      store: options.store,
+      owner: options.replicaId,
+      leaseMs: options.leaseMs,
+      log,
+      onLost: (runId, reason) => this.#running.get(runId)?.controller.abort(runInterrupted(`this replica stopped the run: ${reason}; send the message again`)),
+      onCancel: (runId) => this.#stop(runId),
     });
-    this.#running.set(run.run_id, { threadId: run.thread_id, done, abort: (reason) => controller.abort(reason) });
-    return { run, done };
+    this.#claimer = new RunClaimer({
+      store: options.store,
+      owner: options.replicaId,
+      leaseMs: options.leaseMs,
+      room: () => options.maxConcurrentRuns - this.#running.size,
+      execute: (claimed, sentAt) => {
+        this.#counters.claimed += 1;
+        this.#execute(claimed, sentAt);
+      },
+      // With a bus, wake-ups arrive within a round trip and the poll is only a safety net.
+      pollMs: options.pollMs ?? (options.bus.kind === 'redis' ? 2000 : 500),
+      log,
+    });
+    options.bus.subscribe((message) => {
+      if (message.kind === 'wake') this.#claimer.wake();
+      else if (message.kind === 'cancel') this.#stop(message.runId);
+    });
   }
 
   /**
-   * A background run behind another on its thread: recorded as pending and answered at once;
-   * it takes the thread's lock when its turn comes.
+   * Start working: record the runs this process's earlier life left running as interrupted
+   * (on SQLite, which one process owns, every run left running), then renew leases, claim
+   * queued runs and sweep expired leases.
    */
-  async #startQueued(input: RunInput, receivedAt: number): Promise<{ run: RunRecord; done: Promise<RunOutcome> }> {
-    const { registry, locks } = this.#options;
-    const run = await registry.createRun({
-      threadId: input.thread.thread_id,
-      assistantId: input.assistantId,
-      metadata: input.metadata,
-      multitaskStrategy: input.multitaskStrategy,
-      pending: true,
-    });
-    const controller = new AbortController();
-    const done = (async () => {
-      const release = await locks.acquire(input.thread.thread_id, 'enqueue');
-      try {
-        await registry.markRunning(run.run_id, run.thread_id);
-        return await this.#execute({ ...run, status: 'running' }, input, controller, receivedAt);
-      } finally {
-        release();
+  async begin(): Promise<number> {
+    const { store, replicaId } = this.#options;
+    const scope = store.kind === 'sqlite' ? { ownerNot: replicaId } : { owner: replicaId };
+    const orphans = await store.interruptRuns(scope, interrupted('the server stopped before the run finished; send the message again'));
+    for (const run of orphans) this.#options.relay.publish(run.run_id, endOf(run));
+    this.#leases.start();
+    this.#claimer.start();
+    const sweepMs = Math.max(100, Math.floor(this.#options.leaseMs / 2));
+    // Every replica sweeps; jitter keeps them from doing it in step.
+    this.#sweeper = setInterval(() => void this.sweep(), sweepMs + Math.floor(Math.random() * (sweepMs / 4)));
+    this.#sweeper.unref();
+    return orphans.length;
+  }
+
+  /** Record runs whose lease expired as interrupted, tell their followers, free their threads. */
+  async sweep(): Promise<RunRecord[]> {
+    try {
+      const swept = await this.#options.store.interruptRuns(
+        { leaseExpired: true },
+        interrupted('the replica running it stopped answering (its lease expired) before the run finished; send the message again'),
+      );
+      for (const run of swept) this.#options.relay.publish(run.run_id, endOf(run));
+      if (swept.length > 0) {
+        this.#counters.swept += swept.length;
+        this.#wakeClaimers();
       }
-    })().finally(() => this.#running.delete(run.run_id));
-    this.#running.set(run.run_id, { threadId: run.thread_id, done, abort: (reason) => controller.abort(reason) });
-    return { run, done };
+      return swept;
+    } catch (error) {
+      this.#options.log?.(`sweeper: ${String(error)}`);
+      return [];
+    }
   }
 
-  /** The outcome of a run of this thread still executing in this process, if any. */
-  join(threadId: string, runId: string): Promise<RunOutcome> | undefined {
-    const running = this.#running.get(runId);
-    return running && running.threadId === threadId ? running.done : undefined;
+  /**
+   * Create a run: started here at once, or queued. Throws THREAD_BUSY (reject and the thread
+   * is busy) or a shed (admission would refuse it anyway), before anything is stored.
+   */
+  async start(request: RunRequest): Promise<RunRecord> {
+    const { store, replicaId, leaseMs } = this.#options;
+    const customerId = request.thread.customer_id;
+    this.#options.preflight?.(customerId, Date.now() + this.#options.messageDeadlineMs);
+    const receivedAt = Date.now();
+    const payload: RunPayload = { messages: request.messages, streamModes: request.streamModes };
+    const sentAt = performance.now();
+    const created = await store.createRun({
+      threadId: request.thread.thread_id,
+      assistantId: request.assistantId,
+      metadata: request.metadata,
+      multitaskStrategy: request.multitaskStrategy,
+      payload,
+      // A replica with no room queues the run for another, like a background one.
+      background: request.background || this.#running.size >= this.#options.maxConcurrentRuns,
+      owner: replicaId,
+      leaseMs,
+    });
+    if (created.started) {
+      this.#counters.started += 1;
+      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt, request.requestId);
+    } else {
+      this.#wakeClaimers();
+      const signal = request.signal;
+      if (signal && !request.background) {
+        signal.addEventListener(
+          'abort',
+          () => void store.requestCancel(created.run.thread_id, created.run.run_id, new ConciergeError('CLIENT_CLOSED', 'the client went away while the run waited for its turn').toRecord(), { queuedOnly: true }).catch(() => undefined),
+          { once: true },
+        );
+      }
+    }
+    return created.run;
   }
 
-  /** Stop every run in progress (the shutdown grace is over); each is recorded as interrupted. */
+  /**
+   * A run's events from its first, then live, wherever it executes; ends with its end event.
+   * From memory when it executes here; through the relay otherwise (or, without Redis, from
+   * the database's record once it ends).
+   */
+  async *events(threadId: string, runId: string, signal?: AbortSignal): AsyncGenerator<RunEvent> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#followers.add(controller);
+    try {
+      const { store, relay } = this.#options;
+      for (;;) {
+        const log: RunEventLog | undefined = this.#hub.get(runId);
+        if (log) {
+          yield* log.follow(controller.signal);
+          return;
+        }
+        const run = await store.getRun(threadId, runId);
+        if (!run) return;
+        const checkEnded = async () => {
+          const now = await store.getRun(threadId, runId);
+          return now && isFinished(now.status) ? endOf(now) : undefined;
+        };
+        if (relay.kind === 'redis') {
+          // Every replica publishes every event there, this one included; a run that ended
+          // recently is replayed whole, one whose events expired ends from its record.
+          yield* relay.follow(runId, { signal: controller.signal, checkEnded });
+          return;
+        }
+        if (isFinished(run.status)) {
+          yield endOf(run);
+          return;
+        }
+        // No relay: wait until it starts here, or ask the database again.
+        await this.#hub.opened(runId, this.#options.pollMs ?? 500, controller.signal);
+        if (controller.signal.aborted) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#followers.delete(controller);
+    }
+  }
+
+  /** Wait for a run's end and answer as `runs/wait` does; throws the error it ended with. */
+  async answer(threadId: string, runId: string, signal?: AbortSignal): Promise<RunAnswer> {
+    const local = this.#running.get(runId);
+    if (local && local.run.thread_id === threadId) {
+      const outcome = await local.done;
+      if (outcome instanceof ConciergeError) throw outcome;
+      return outcome;
+    }
+    const recorded = await this.#options.store.getRun(threadId, runId);
+    if (recorded && !isFinished(recorded.status)) {
+      let end: RunEnd | undefined;
+      for await (const event of this.events(threadId, runId, signal)) {
+        if (isEnd(event)) end = event.data;
+      }
+      if (!end) throw new ConciergeError('SHUTTING_DOWN', 'the server is shutting down; ask again for the run on another instance', { retryAfterMs: 1000 });
+      if (end.error) throw ConciergeError.fromRecord(end.error);
+    }
+    const [run, thread] = await Promise.all([this.#options.store.getRun(threadId, runId), this.#options.store.getThread(threadId)]);
+    if (run?.error) throw ConciergeError.fromRecord(run.error);
+    return { values: await stateValues(this.#options.graph, threadId), usage: { run: run?.usage ?? null, thread: thread?.usage } };
+  }
+
+  /** Cancel a run: queued, withdrawn at once; running, stopped by its replica (told through the bus or at its next renewal). */
+  async cancel(threadId: string, runId: string): Promise<RunRecord | undefined> {
+    const run = await this.#options.store.requestCancel(threadId, runId, new ConciergeError('RUN_CANCELLED', 'the run was cancelled').toRecord());
+    if (run?.status === 'running') this.#options.bus.send({ kind: 'cancel', runId });
+    return run;
+  }
+
+  /** Stop claiming queued runs (shutdown); runs in progress go on. */
+  stopClaiming(): void {
+    this.#claimer.stop();
+  }
+
+  /** Wait for every run executing here to finish (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  }
+
+  /**
+   * Stop every run in progress (the shutdown grace is over): each is recorded as interrupted
+   * and its lease released, so its thread takes new runs at once, on another replica.
+   */
   async abortAll(): Promise<void> {
-    for (const running of this.#running.values()) running.abort(runInterrupted());
+    for (const running of this.#running.values()) {
+      running.controller.abort(runInterrupted());
+    }
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  }
+
+  /** Stop following runs for clients of this replica (shutdown); they may ask another. */
+  abortFollowers(): void {
+    for (const follower of this.#followers) follower.abort();
+  }
+
+  async close(): Promise<void> {
+    this.#claimer.stop();
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await this.#leases.stop();
   }
 
   get inFlight(): number {
     return this.#running.size;
   }
 
-  /** Wait for every run in progress to finish (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+  stats() {
+    return {
+      replicaId: this.#options.replicaId,
+      store: this.#options.store.kind,
+      relay: this.#options.relay.kind,
+      bus: this.#options.bus.kind,
+      maxConcurrentRuns: this.#options.maxConcurrentRuns,
+      runs: {
+        executing: this.#running.size,
+        ids: [...this.#running.keys()].slice(0, 100),
+        startedHere: this.#counters.started,
+        claimed: this.#counters.claimed,
+        finished: this.#counters.finished,
+        cancelled: this.#counters.cancelled,
+        sweptFromDeadReplicas: this.#counters.swept,
+      },
+      leases: {
+        leaseMs: this.#options.leaseMs,
+        held: this.#leases.held.length,
+        renewals: this.#leases.renewals,
+        renewalFailures: this.#leases.failures,
+        lost: this.#leases.lost,
+      },
+      followers: this.#followers.size,
+    };
   }
 
-  async #execute(run: RunRecord, input: RunInput, controller: AbortController, receivedAt: number): Promise<RunOutcome> {
-    const { graph, registry, model, runTimeoutMs, messageDeadlineMs, recursionLimit } = this.#options;
-    const threadId = input.thread.thread_id;
-    input.stream?.send('metadata', { run_id: run.run_id, thread_id: threadId, attempt: 1 });
+  /** Whether this replica may still write for the run (its lease certainly holds). */
+  holdsLease(runId: string): boolean {
+    return this.#leases.holds(runId);
+  }
 
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`run timed out after ${runTimeoutMs} ms`));
-    }, runTimeoutMs);
-    const context = createRunContext({
-      runId: run.run_id,
-      threadId,
-      customerId: input.customerId,
-      deadlineAt: Date.now() + messageDeadlineMs,
-      model,
-      signal: controller.signal,
-    });
-    const config = {
-      configurable: { thread_id: threadId, customer_id: input.customerId, run_id: run.run_id },
-      recursionLimit,
-      signal: controller.signal,
+  #wakeClaimers(): void {
+    this.#options.bus.send({ kind: 'wake' });
+  }
+
+  #stop(runId: string): void {
+    const local = this.#running.get(runId);
+    if (!local || local.controller.signal.aborted) return;
+    this.#counters.cancelled += 1;
+    local.controller.abort(new ConciergeError('RUN_CANCELLED', 'the run was cancelled'));
+  }
+
+  /** `receivedAt`: epoch ms of the request (a claimed run: its creation, on whichever replica). */
+  #execute(claimed: ClaimedRun, leaseSentAt: number, receivedAt = Date.parse(claimed.run.created_at), requestId?: string): void {
+    const { run, customerId, payload } = claimed;
+    const { store, relay, replicaId } = this.#options;
+    this.#leases.add(run.run_id, leaseSentAt);
+    const log = this.#hub.open(run.run_id);
+    let seq = 0;
+    const emit = (event: string, data: unknown) => {
+      const numbered = { event, data, id: (seq += 1) };
+      log.append(numbered);
+      relay.publish(run.run_id, numbered);
     };
-    const graphInput = { messages: input.messages.map((m) => ({ role: m.role, content: m.content, ...(m.id ? { id: m.id } : {}) })) };
-
-    let error: ConciergeError | undefined;
-    let values: Record<string, unknown> = {};
-    try {
-      values = await withRunContext(context, async () => {
-        if (!input.stream) return toWireValues(await graph.invoke(graphInput, config));
-        await this.#stream(graphInput, config, input.stream);
-        return toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
-      });
-    } catch (caught) {
-      error = isConciergeError(controller.signal.reason, 'RUN_INTERRUPTED') ? controller.signal.reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
-      values = await this.#stateValues(threadId);
-    } finally {
-      clearTimeout(timer);
-    }
-
-    const usage = withCost(context.usage);
-    const status = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error.code === 'RUN_INTERRUPTED' ? 'interrupted' : 'error';
-    const recordedError = error ? error.toRecord() : null;
-    let threadUsage = usage;
-    try {
-      threadUsage = (await registry.finishRun(run.run_id, { status, usage, ...(recordedError ? { error: recordedError } : {}) })).usage;
-    } catch (failure) {
-      // The answer still goes out; the run stays `running` in the registry and is marked
-      // interrupted at the next start.
-      error ??= agentError('the run finished but could not be recorded', failure);
-    }
-    // Housekeeping and counting must never fail a run that has been answered and recorded.
-    try {
-      this.#options.afterRun?.(threadId);
-    } catch {}
-    try {
-      this.#options.onFinished?.({
+    const controller = new AbortController();
+    const done = (async (): Promise<RunAnswer | ConciergeError> => {
+      if (payload.streamModes.length > 0) emit('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
+      const result = await runGraph({
+        graph: this.#options.graph,
         runId: run.run_id,
-        threadId,
-        customerId: input.customerId,
-        requestId: input.requestId,
-        status,
-        errorCode: error?.code,
-        usage,
-        durationMs: performance.now() - receivedAt,
+        threadId: run.thread_id,
+        customerId,
+        messages: payload.messages,
+        streamModes: payload.streamModes,
+        model: this.#options.model,
+        runTimeoutMs: this.#options.runTimeoutMs,
+        messageDeadlineMs: this.#options.messageDeadlineMs,
+        recursionLimit: this.#options.recursionLimit,
+        signal: controller.signal,
+        emit,
       });
-    } catch {}
-    const outcome: RunOutcome = {
-      run: { ...run, status, usage, error: recordedError },
-      values,
-      usage: { run: usage, thread: threadUsage },
-      error,
-    };
-    if (input.stream) {
-      // When to try again travels with the event: the stream's headers went out long ago.
-      if (error) input.stream.send('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
-      else if (input.stream.modes.includes('values')) input.stream.send('values', { ...values, usage: outcome.usage });
-    }
-    return outcome;
-  }
-
-  /** The thread's values now, or nothing if even that fails (the answer must still go out). */
-  async #stateValues(threadId: string): Promise<Record<string, unknown>> {
-    try {
-      return toWireValues((await this.#options.graph.getState({ configurable: { thread_id: threadId } })).values);
-    } catch {
-      return {};
-    }
-  }
-
-  async #stream(graphInput: unknown, config: Record<string, unknown>, stream: NonNullable<RunInput['stream']>): Promise<void> {
-    const { graph } = this.#options;
-    const wantsMessages = stream.modes.includes('messages') || stream.modes.includes('messages-tuple');
-    const graphModes = [...new Set(stream.modes.map((m) => (m === 'messages-tuple' ? 'messages' : m)))];
-    if (!graphModes.includes('values')) graphModes.push('values');
-    // The last `values` event is held back and sent at the end with the run's usage.
-    const partials = new Map<string, BaseMessage>();
-    const iterator = await graph.stream(graphInput as never, { ...config, streamMode: graphModes as never });
-    let pendingValues: unknown;
-    for await (const item of iterator as AsyncIterable<[string, unknown]>) {
-      const [mode, chunk] = item;
-      if (mode === 'values') {
-        if (pendingValues !== undefined && stream.modes.includes('values')) stream.send('values', toWireValues(pendingValues));
-        pendingValues = chunk;
-      } else if (mode === 'updates') {
-        const update: Record<string, unknown> = {};
-        for (const [node, value] of Object.entries(chunk as Record<string, unknown>)) update[node] = toWireValues(value);
-        stream.send('updates', update);
-      } else if (mode === 'messages' && wantsMessages) {
-        const [message, metadata] = chunk as [BaseMessage, Record<string, unknown>];
-        if (stream.modes.includes('messages-tuple')) stream.send('messages', [toWireMessage(message), metadata]);
-        if (stream.modes.includes('messages')) {
-          const id = message.id ?? 'unknown';
-          const previous = partials.get(id);
-          if (!previous) stream.send('messages/metadata', { [id]: { metadata } });
-          const merged = previous && 'concat' in previous ? (previous as unknown as { concat(m: BaseMessage): BaseMessage }).concat(message) : message;
-          partials.set(id, merged);
-          stream.send('messages/partial', [toWireMessage(merged)]);
+      let error = result.error;
+      let status: RunRecord['status'] = !error ? 'success' : error.code === 'RUN_TIMEOUT' ? 'timeout' : error.code === 'RUN_INTERRUPTED' || error.code === 'RUN_CANCELLED' ? 'interrupted' : 'error';
+      let recorded: RunError | undefined = error ? error.toRecord() : undefined;
+      let thread: ThreadRecord | undefined;
+      try {
+        const finished = await store.finishRun(run.run_id, replicaId, { status, usage: result.usage, ...(recorded ? { error: recorded } : {}) });
+        thread = finished?.thread;
+        // Runs wait on this thread: whichever replica has room takes the next one now.
+        if (finished?.queued) this.#wakeClaimers();
+        if (!finished) {
+          // The lease was lost and the run recorded as interrupted meanwhile: that record stands.
+          const stored = await store.getRun(run.thread_id, run.run_id);
+          status = stored?.status ?? 'interrupted';
+          recorded = stored?.error ?? interrupted('this replica lost the run before it finished; send the message again');
+          error = ConciergeError.fromRecord(recorded);
         }
-      } else if (mode === 'custom' && stream.modes.includes('custom')) {
-        stream.send('custom', chunk);
+      } catch (failure) {
+        // The database did not take the outcome: the lease runs out and the sweeper records
+        // the run as interrupted. The caller is told the truth: it may not have been kept.
+        error ??= agentError('the run finished but could not be recorded', failure);
+        recorded = error.toRecord();
+        status = 'error';
       }
-    }
+      const usage = { run: result.usage, thread: thread?.usage };
+      if (payload.streamModes.length > 0) {
+        // When to try again travels with the event: the stream's headers went out long ago.
+        if (error) emit('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
+        else if (payload.streamModes.includes('values')) emit('values', { ...result.values, usage });
+      }
+      const end: RunEnd = { status, error: recorded, finalValues: !error && payload.streamModes.includes('values') };
+      emit(END_EVENT, end);
+      try {
+        this.#options.onFinished?.({
+          runId: run.run_id,
+          threadId: run.thread_id,
+          customerId,
+          requestId,
+          status: status as FinishedRun['status'],
+          errorCode: error?.code,
+          usage: result.usage,
+          durationMs: Math.max(0, Date.now() - receivedAt),
+        });
+      } catch {
+        // Counting must never fail a run that has been answered and recorded.
+      }
+      return error ?? { values: result.values, usage };
+    })();
+    const local: LocalRun = { run, controller, done };
+    this.#running.set(run.run_id, local);
+    void done.finally(() => {
+      const wasFull = this.#running.size >= this.#options.maxConcurrentRuns;
+      this.#leases.remove(run.run_id);
+      this.#running.delete(run.run_id);
+      this.#hub.retire(run.run_id);
+      this.#counters.finished += 1;
+      // Room again here: runs queued while this replica was full may be waiting for it.
+      if (wasFull) this.#claimer.wake();
+      try {
+        void Promise.resolve(this.#options.afterRun?.(run.thread_id)).catch((error: unknown) => this.#options.log?.(`after run: ${String(error)}`));
+      } catch (error) {
+        // Housekeeping must never fail a run that has been answered and recorded.
+        this.#options.log?.(`after run: ${String(error)}`);
+      }
+    });
   }
 }

@@ -33,8 +33,9 @@ export class SseWriter {
     this.#buffer = undefined;
   }
 
-  send = (event: string, data: unknown): void => {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  /** With an `id`, a client that reconnects sends it back as Last-Event-ID and resumes after it. */
+  send = (event: string, data: unknown, id?: number): void => {
+    const frame = `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     if (this.#buffer) this.#buffer.push(frame);
     else if (!this.#closed) this.#reply.raw.write(frame);
   };

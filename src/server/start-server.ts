@@ -1,14 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import type { Redis } from 'ioredis';
 import type { BookingService } from '../booking/booking-service.js';
-import { openBookingService } from '../booking/open-booking-service.js';
 import { createBookingTools } from '../agent/booking-tools.js';
 import { createChatModel } from '../agent/chat-model.js';
 import { createAgentGraph, type AgentGraph } from '../agent/graph.js';
 import { buildSystemPrompt } from '../agent/system-prompt.js';
-import { createSqliteCheckpointPruner } from '../agent/checkpoint-pruning.js';
-import { ThreadLocks } from '../agent/thread-lock.js';
+import { createLocalBus, createRedisBus } from '../cluster/coordination-bus.js';
+import { createPollingRelay } from '../cluster/event-relay.js';
+import { RedisEventRelay } from '../cluster/redis-event-relay.js';
+import { connectRedis } from '../cluster/redis-client.js';
+import { clusterSettingsSchema, type ClusterSettings } from '../config/cluster-settings.js';
 import type { ServeSettings } from '../config/serve-settings.js';
 import type { AdmissionSettings } from '../llm/admission-settings.js';
 import { createLlmClient } from '../llm/llm-client.js';
@@ -18,14 +18,15 @@ import { createLogger, type LogLevel } from '../observability/logger.js';
 import { startMetricsListener } from '../observability/metrics-route.js';
 import { createRunObservation } from '../observability/run-observation.js';
 import { createServerMetrics } from '../observability/server-metrics.js';
-import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import type { DestinationStream } from 'pino';
+import { startSimServer, type SimServer } from '../sim/sim-server.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { MessageStats } from './message-stats.js';
+import { runInterrupted } from './run-errors.js';
 import { RunExecutor } from './run-executor.js';
-import { openSqliteThreadRegistry } from './thread-registry.js';
+import { openState } from '../store/open-state.js';
 
 export interface RunningServer {
   url: string;
@@ -51,6 +52,8 @@ export interface StartServerOptions {
   /** Export Prometheus metrics (`/metrics`). Default true; off only to measure what they cost. */
   metrics?: boolean;
   now?: () => Date;
+  /** Shared state and coordination for replicas; default: the embedded SQLite file, one process. */
+  cluster?: ClusterSettings;
 }
 
 /** The composition root of `concierge serve`: every part is built here and nowhere else. */
@@ -85,25 +88,33 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       log(`LLM: ${settings.model} at ${baseURL ?? 'https://api.openai.com/v1'}.`);
     }
 
-    if (settings.db !== ':memory:') mkdirSync(dirname(settings.db), { recursive: true });
-    const bookings = await openBookingService({
-      database: settings.db,
-      ...(settings.business ? { businessFile: settings.business } : {}),
-      ...(metrics ? { onOutcome: (outcome: string) => metrics.bookings.inc({ outcome }) } : {}),
+    const cluster = options.cluster ?? clusterSettingsSchema.parse({});
+    const state = await openState({
+      db: settings.db,
+      databaseUrl: cluster.databaseUrl,
+      databaseSchema: cluster.databaseSchema,
+      databasePoolSize: cluster.databasePoolSize,
+      model: settings.model,
+      businessFile: settings.business,
+      ...(metrics ? { onBookingOutcome: (outcome: string) => metrics.bookings.inc({ outcome }) } : {}),
     });
-    closers.push(() => bookings.close());
-    const registry = openSqliteThreadRegistry({ path: settings.db, model: settings.model, now });
-    closers.push(() => registry.close());
-    // Runs left `running` by a process that stopped without finishing them. The database
-    // belongs to one server process (the thread lock is per process too).
-    const interrupted = await registry.recoverInterruptedRuns();
-    if (interrupted > 0) log(`${interrupted} run(s) left unfinished by an earlier stop were marked interrupted.`);
-    const checkpointer = SqliteSaver.fromConnString(settings.db);
-    closers.push(async () => {
-      (checkpointer as unknown as { db: { close(): void } }).db.close();
-    });
-    const pruner = settings.db === ':memory:' ? undefined : createSqliteCheckpointPruner(settings.db, 2);
-    if (pruner) closers.push(async () => pruner.close());
+    closers.push(() => state.close());
+    const bookings = state.bookings;
+    // Coordination between replicas: run events, cancels and wake-ups through Redis, or,
+    // without it, through the database alone (followers poll; slower to notice).
+    let redis: Redis | undefined;
+    if (cluster.redisUrl) {
+      const client = connectRedis(cluster.redisUrl);
+      redis = client;
+      closers.push(async () => void (await client.quit().catch(() => client.disconnect())));
+      // Not fatal when Redis is away at start: /readyz says so until it comes back.
+      const ready = await waitForRedis(client, 5000);
+      if (!ready) log(`WARNING: Redis at ${cluster.redisUrl} does not answer; /readyz reports it until it does.`);
+    }
+    const relay = redis ? new RedisEventRelay({ redis, prefix: cluster.redisPrefix, log }) : createPollingRelay();
+    closers.push(() => relay.close());
+    const bus = redis ? await createRedisBus({ redis, prefix: cluster.redisPrefix, replicaId: cluster.replicaId, log }) : createLocalBus();
+    closers.push(() => bus.close());
 
     // A run may take its whole message deadline, and never less than --run-timeout-ms.
     const runTimeoutMs = Math.max(settings.runTimeoutMs, admissionSettings.deadlineMs) * settings.timeScale;
@@ -117,34 +128,47 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
         runTimeoutMs,
       },
       admissionSettings,
-      { log, ...(llmObserver ? { observer: llmObserver } : {}) },
+      // The deployment's Redis carries the budget too, and this replica's admission demand.
+      { log, ...(redis ? { redis } : {}), replicaId: cluster.replicaId, ...(llmObserver ? { observer: llmObserver } : {}) },
     );
     closers.push(() => llm.close());
     const graph = createAgentGraph({
       model: createChatModel(llm.chatModel),
       tools: createBookingTools(bookings),
-      checkpointer,
+      checkpointer: state.checkpointer,
       systemPrompt: () => buildSystemPrompt(bookings.business, now()),
       historyMessages: settings.historyMessages,
     });
-    const locks = new ThreadLocks();
     const messages = new MessageStats();
     const observeRun = createRunObservation({ metrics, logger });
     const executor = new RunExecutor({
       graph,
-      registry,
-      locks,
+      store: state.runs,
+      replicaId: cluster.replicaId,
+      leaseMs: cluster.leaseMs,
+      maxConcurrentRuns: cluster.maxConcurrentRuns,
+      relay,
+      bus,
+      log,
       model: settings.model,
       runTimeoutMs,
       messageDeadlineMs: llm.messageDeadlineMs,
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
-      ...(pruner ? { afterRun: (threadId: string) => void pruner.prune(threadId) } : {}),
+      ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),
       onFinished: (run) => {
         messages.record({ status: run.status, durationMs: run.durationMs, costUsd: run.usage.costUsd });
         observeRun(run);
       },
     });
+    closers.push(() => executor.close());
+    // A replica whose lease on a run may have expired writes nothing more to its thread.
+    state.setWriteFence((runId) => {
+      if (!executor.holdsLease(runId)) throw runInterrupted(`this replica no longer holds run ${runId}; its checkpoint was not written`);
+    });
+    // Runs an earlier life of this replica (or, on SQLite, of this file's process) left running.
+    const interrupted = await executor.begin();
+    if (interrupted > 0) log(`${interrupted} run(s) left unfinished by an earlier stop were marked interrupted.`);
 
     const lag = new EventLoopLag();
     closers.push(async () => lag.stop());
@@ -156,9 +180,10 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     }
     const app = buildApp({
       graph,
-      registry,
+      store: state.runs,
       executor,
       bookings,
+      replicaId: cluster.replicaId,
       authenticator,
       bodyLimitBytes: settings.bodyLimitBytes,
       maxMessageChars: settings.maxMessageChars,
@@ -167,12 +192,17 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       ...(metrics ? { metrics } : {}),
       ops: {
         isShuttingDown: () => shuttingDown,
-        readiness: async () => ({ database: await bookings.listAll({ limit: 1 }).then(() => true).catch(() => false) }),
+        readiness: async () => ({
+          database: await state.ping().then(() => true, () => false),
+          ...(redis ? { redis: await redis.ping().then(() => true, () => false) } : {}),
+        }),
         stats: () => ({
           ...counters,
+          replicaId: cluster.replicaId,
           runsInProgress: executor.inFlight,
+          cluster: executor.stats(),
+          cpu: process.cpuUsage(),
           messages: messages.snapshot(),
-          threadsLocked: locks.heldCount,
           eventLoopLag: lag.snapshot(),
           admission: llm.stats(),
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
@@ -207,16 +237,21 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       bookings,
       graph,
       async close() {
+        // Not ready at once (the balancer stops sending; /readyz still answers, with 503),
+        // new requests refused with Retry-After, no more queued runs taken here.
         shuttingDown = true;
-        // Stop accepting connections, let in-flight runs finish (bounded), then close stores.
-        const closing = app.close();
+        executor.stopClaiming();
         const drained = await Promise.race([
           executor.drain().then(() => true),
           new Promise<false>((resolve) => setTimeout(() => resolve(false), settings.shutdownGraceMs).unref()),
         ]);
         // Past the grace, runs still going are stopped and recorded as interrupted (their
-        // callers get 503 RUN_INTERRUPTED), so no run is left half-recorded.
+        // callers get 503 RUN_INTERRUPTED) and their leases released: their threads take new
+        // runs at once, on another replica. No run is left half-recorded.
         if (!drained) await executor.abortAll();
+        // Clients following runs of other replicas here are let go: they may ask another.
+        executor.abortFollowers();
+        const closing = app.close();
         // Keep-alive connections whose last response has gone out would otherwise hold the
         // server open until their idle timeout.
         app.server.closeIdleConnections();
@@ -228,4 +263,20 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     await closeAll();
     throw error;
   }
+}
+
+/** Resolves true once the client is connected, false after `timeoutMs`. */
+function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
 }

@@ -70,7 +70,11 @@ export const ERROR_CATALOGUE = {
   WEB_NOT_BUILT: answer('request', 503, 'A page (`/`, `/owner`, `/ops`, `widget.js`) was asked for, but `npm run build` has not built them into `dist/web`.'),
 
   RUN_TIMEOUT: answer('run', 504, 'The run exceeded its time limit (`--run-timeout-ms`, never shorter than the message deadline).', { retryable: true }),
-  RUN_INTERRUPTED: answer('run', 503, 'The server stopped before the run finished (shutdown grace over, or a crash); send the message again.', { retryable: true }),
+  RUN_INTERRUPTED: answer('run', 503, "The server stopped before the run finished (shutdown grace over, a crash, or its replica's lease expired); send the message again.", {
+    retryable: true,
+    retryAfter: true,
+  }),
+  RUN_CANCELLED: answer('run', 409, 'The run was cancelled (`POST /threads/:id/runs/:run_id/cancel`) before it finished.'),
   AGENT_ERROR: answer('run', 500, 'Anything else that went wrong inside the agent.'),
 
   OVERLOADED: answer('llm', 503, 'Shed by admission control: the message could not be answered within its deadline at the provider rate limit (`details.reason`).', {
@@ -106,7 +110,7 @@ export const ERROR_CATALOGUE = {
 
   THRESHOLD_INVALID: exit('loadtest', 2, 'A `--threshold` expression cannot be read.'),
   LOADTEST_OPTIONS_INVALID: exit('loadtest', 2, 'The load-test options contradict each other (an open model without arrival rates...).'),
-  LOCAL_STACK_FAILED: exit('loadtest', 1, 'The local simulator or server did not start, or died before printing its address.'),
+  LOCAL_STACK_FAILED: exit('loadtest', 1, 'The local simulator, server or balancer (load tests, `concierge cluster`) did not start, or died before printing its address.'),
   REPORT_INVALID: exit('loadtest', 1, 'A file given to `report compare` is not a load-test report this version understands.'),
   INVALID_ANSWER: exit('loadtest', 1, 'The server under test answered something the load tester cannot read (recorded as a failure, never thrown).'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clusterSettingSources, clusterSettingsSchema } from '../../src/config/cluster-settings.js';
 import { serveSettingSources, serveSettingsSchema, type ServeSettings } from '../../src/config/serve-settings.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { admissionSettingSources, admissionSettingsSchema } from '../../src/llm/admission-settings.js';
@@ -21,7 +22,8 @@ export async function startTestServer(flags: Record<string, unknown> = {}, env: 
   const allFlags = { port: 0, db: join(dir, 'concierge.db'), simLatency: 'off', ...flags };
   const settings = resolveSettings(serveSettingsSchema, serveSettingSources, { flags: allFlags, env });
   const admission = resolveSettings(admissionSettingsSchema, admissionSettingSources, { flags: allFlags, env });
-  const server = await startServer(settings, admission, { logLevel: 'silent', ...options });
+  const cluster = resolveSettings(clusterSettingsSchema, clusterSettingSources, { flags: allFlags, env });
+  const server = await startServer(settings, admission, { logLevel: 'silent', cluster, ...options });
   return Object.assign(server, {
     dir,
     settings,

@@ -4,15 +4,15 @@ import { GRAPH_ID, type AgentGraph } from '../../agent/graph.js';
 import { ConciergeError } from '../../shared/errors.js';
 import type { Principal } from '../auth.js';
 import { notFound, parseRequest, validationFailed } from '../http-errors.js';
-import { runInterrupted } from '../run-errors.js';
 import { toWireValues } from '../message-format.js';
-import { STREAM_MODES, type RunExecutor, type RunOutcome, type StreamMode } from '../run-executor.js';
+import { STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
+import { isEnd } from '../../cluster/run-event-log.js';
 import { SseWriter } from '../sse-writer.js';
-import { threadExists, type ThreadRecord, type ThreadRegistry } from '../thread-registry.js';
+import { threadExists, type RunRecord, type RunStore, type ThreadRecord } from '../../store/run-store.js';
 
 export interface AgentRouteDeps {
   graph: AgentGraph;
-  registry: ThreadRegistry;
+  store: RunStore;
   executor: RunExecutor;
   maxMessageChars: number;
   principalOf: (request: FastifyRequest) => Principal;
@@ -75,14 +75,22 @@ function threadView(thread: ThreadRecord, values: Record<string, unknown> = {}) 
 }
 
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): void {
-  const { graph, registry, executor } = deps;
+  const { graph, store, executor } = deps;
 
   /** A thread the caller owns; anybody else's is indistinguishable from a missing one. */
   const ownedThread = async (request: FastifyRequest, threadId: string): Promise<ThreadRecord> => {
     const principal = deps.principalOf(request);
-    const thread = await registry.getThread(threadId);
+    const thread = await store.getThread(threadId);
     if (!thread || thread.customer_id !== principal.customerId) throw notFound(`thread ${threadId}`);
     return thread;
+  };
+
+  /** A run of a thread the caller owns; anybody else's is indistinguishable from a missing one. */
+  const ownedRun = async (request: FastifyRequest<{ Params: { threadId: string; runId: string } }>): Promise<RunRecord> => {
+    const thread = await ownedThread(request, request.params.threadId);
+    const run = await store.getRun(thread.thread_id, request.params.runId);
+    if (!run) throw notFound(`run ${request.params.runId}`);
+    return run;
   };
 
   const stateValues = async (threadId: string) => toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
@@ -101,12 +109,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const body = parseRequest(threadBody, request.body);
     const principal = deps.principalOf(request);
     if (body.thread_id) {
-      const existing = await registry.getThread(body.thread_id);
+      const existing = await store.getThread(body.thread_id);
       // Another customer's id answers the same 409 as any taken id, and nothing else about it.
       if (existing && existing.customer_id === principal.customerId && body.if_exists === 'do_nothing') return threadView(existing, await stateValues(existing.thread_id));
       if (existing) throw threadExists(body.thread_id);
     }
-    const thread = await registry.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
+    // Two creates of the same id at once: the primary key decides, the loser gets 409.
+    const thread = await store.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
     return threadView(thread);
   });
 
@@ -131,14 +140,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     };
   });
 
-  /** Validate a run request and start it on the thread (taking the thread's lock). */
-  const startRun = async (
-    request: FastifyRequest<{ Params: { threadId: string } }>,
-    reply: FastifyReply,
-    body: RunBody,
-    stream?: { modes: StreamMode[]; send: (e: string, d: unknown) => void },
-    background = false,
-  ) => {
+  /** Validate a run request and create the run on the thread: started here, or queued. */
+  const startRun = async (request: FastifyRequest<{ Params: { threadId: string } }>, reply: FastifyReply, body: RunBody, modes: StreamMode[], background: boolean) => {
     const thread = await ownedThread(request, request.params.threadId);
     if (body.assistant_id !== GRAPH_ID) throw notFound(`assistant ${body.assistant_id}`);
     const strategy = body.multitask_strategy ?? 'reject';
@@ -148,92 +151,130 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`);
       }
     }
-    const controller = new AbortController();
-    // Only a caller still waiting for the thread's lock is dropped when it goes away; a run
-    // that has started finishes and is recorded, so its bookings are never half done.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away while waiting for the thread'));
-    });
     return executor.start({
       thread,
-      customerId: thread.customer_id,
       assistantId: GRAPH_ID,
-      messages: body.input.messages.map((m) => ({ role: 'user', content: m.content, id: m.id })),
+      messages: body.input.messages.map((m) => ({ role: 'user', content: m.content, ...(m.id ? { id: m.id } : {}) })),
       metadata: body.metadata ?? {},
       multitaskStrategy: strategy,
-      signal: controller.signal,
+      streamModes: modes,
       background,
       requestId: request.id,
-      ...(stream ? { stream } : {}),
+      ...(background ? {} : { signal: clientGone(reply) }),
     });
-  };
-
-  const answer = (outcome: RunOutcome) => {
-    if (outcome.error) throw outcome.error;
-    return { ...outcome.values, usage: outcome.usage };
   };
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/wait', async (request, reply) => {
     const body = parseRequest(runBody, request.body);
-    const { run, done } = await startRun(request, reply, body);
+    const run = await startRun(request, reply, body, [], false);
     void reply.header('content-location', `/threads/${run.thread_id}/runs/${run.run_id}`);
-    return answer(await done);
+    const answer = await executor.answer(run.thread_id, run.run_id, clientGone(reply));
+    return { ...answer.values, usage: answer.usage };
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs/stream', async (request, reply) => {
     const body = parseRequest(runBody, request.body);
-    const requested = body.stream_mode === undefined ? ['values'] : Array.isArray(body.stream_mode) ? body.stream_mode : [body.stream_mode];
-    const unknown = requested.filter((m) => !(STREAM_MODES as readonly string[]).includes(m));
-    if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
-    const writer = new SseWriter(reply);
-    const { run, done } = await startRun(request, reply, body, { modes: requested as StreamMode[], send: writer.send });
-    writer.open({ 'content-location': `/threads/${run.thread_id}/runs/${run.run_id}`, 'x-request-id': request.id });
-    try {
-      await done;
-    } catch (error) {
-      // The executor reports run failures as events; this is anything else, after the headers.
-      request.log.error({ err: error }, 'stream failed');
-      const internal = new ConciergeError('INTERNAL', 'internal server error');
-      writer.send('error', { error: internal.code, message: internal.message });
-    } finally {
-      writer.end();
-    }
+    const modes = streamModes(body.stream_mode, ['values']);
+    const run = await startRun(request, reply, body, modes, false);
+    await streamRun(reply, run, modes);
     return reply;
   });
 
   app.post<{ Params: { threadId: string } }>('/threads/:threadId/runs', async (request, reply) => {
     const body = parseRequest(runBody, request.body);
-    const { run, done } = await startRun(request, reply, body, undefined, true);
-    done.catch((error: unknown) => request.log.error({ err: error }, 'background run failed'));
-    return run;
+    return startRun(request, reply, body, streamModes(body.stream_mode, []), true);
   });
+
+  /** Follow a run's events onto an SSE response; the run may execute on any replica. */
+  const streamRun = async (reply: FastifyReply, run: RunRecord, modes: StreamMode[], after = 0) => {
+    const path = `/threads/${run.thread_id}/runs/${run.run_id}`;
+    const writer = new SseWriter(reply);
+    // Location: a client whose connection is cut resumes here, on any replica, after its Last-Event-ID.
+    writer.open({ 'content-location': path, location: `${path}/stream`, 'x-request-id': reply.request.id });
+    let sawMetadata = after > 0;
+    let sawError = false;
+    try {
+      for await (const event of executor.events(run.thread_id, run.run_id, clientGone(reply))) {
+        if (isEnd(event)) {
+          // What the executing replica did not send (it died, there is no relay, or the run
+          // streamed other modes) comes from the record and the stored state.
+          const end = event.data;
+          if (!sawMetadata) writer.send('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
+          if (end.error && !sawError) writer.send('error', { error: end.error.code, message: end.error.message, ...(end.error.retryAfterMs === undefined ? {} : { retry_after_ms: end.error.retryAfterMs }) });
+          else if (!end.error && !end.finalValues && modes.includes('values')) {
+            const answer = await executor.answer(run.thread_id, run.run_id);
+            writer.send('values', { ...answer.values, usage: answer.usage });
+          }
+          // The run is over (LangGraph's `end`): a client that resumes streams knows not to.
+          writer.send('end', null);
+          break;
+        }
+        if (event.event === 'error') sawError = true;
+        if (event.event === 'metadata') sawMetadata = true;
+        if (event.id !== undefined && event.id <= after) continue;
+        writer.send(event.event, event.data, event.id);
+      }
+    } catch (error) {
+      // Anything but a run failure (those are events), after the headers went out.
+      reply.log.error({ err: error }, 'stream failed');
+      const internal = new ConciergeError('INTERNAL', 'internal server error');
+      writer.send('error', { error: internal.code, message: internal.message });
+    } finally {
+      writer.end();
+    }
+  };
 
   app.get<{ Params: { threadId: string }; Querystring: { limit?: string; offset?: string } }>('/threads/:threadId/runs', async (request) => {
     const thread = await ownedThread(request, request.params.threadId);
     const limit = Math.min(Math.max(Number(request.query.limit ?? 10) || 10, 1), 100);
     const offset = Math.max(Number(request.query.offset ?? 0) || 0, 0);
-    return registry.listRuns(thread.thread_id, limit, offset);
+    return store.listRuns(thread.thread_id, limit, offset);
   });
 
-  app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId', async (request) => {
-    const thread = await ownedThread(request, request.params.threadId);
-    const run = await registry.getRun(thread.thread_id, request.params.runId);
-    if (!run) throw notFound(`run ${request.params.runId}`);
+  // An interrupted run answers 200 with its record (status `interrupted`, error RUN_INTERRUPTED):
+  // this is where a client looks at what happened, and the SDK retries any 5xx of a GET.
+  app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId', async (request) => ownedRun(request));
+
+  app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId/join', async (request, reply) => {
+    const run = await ownedRun(request);
+    const answer = await executor.answer(run.thread_id, run.run_id, clientGone(reply));
+    return { ...answer.values, usage: answer.usage };
+  });
+
+  app.get<{ Params: { threadId: string; runId: string }; Querystring: { stream_mode?: string | string[] } }>('/threads/:threadId/runs/:runId/stream', async (request, reply) => {
+    const run = await ownedRun(request);
+    // A run that already failed answers with its error, as join does (503 RUN_INTERRUPTED, ...).
+    if (run.error && run.status !== 'pending' && run.status !== 'running') throw ConciergeError.fromRecord(run.error);
+    const lastEventId = Number(request.headers['last-event-id']);
+    await streamRun(reply, run, streamModes(request.query.stream_mode, ['values']), Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+    return reply;
+  });
+
+  app.post<{ Params: { threadId: string; runId: string }; Querystring: { wait?: string } }>('/threads/:threadId/runs/:runId/cancel', async (request, reply) => {
+    const owned = await ownedRun(request);
+    const run = await executor.cancel(owned.thread_id, owned.run_id);
+    if (!run) throw notFound(`run ${owned.run_id}`);
+    if (request.query.wait === '1' || request.query.wait === 'true') {
+      for await (const event of executor.events(run.thread_id, run.run_id, clientGone(reply))) if (isEnd(event)) break;
+      return (await store.getRun(run.thread_id, run.run_id)) ?? run;
+    }
     return run;
   });
+}
 
-  app.get<{ Params: { threadId: string; runId: string } }>('/threads/:threadId/runs/:runId/join', async (request) => {
-    const thread = await ownedThread(request, request.params.threadId);
-    const running = executor.join(thread.thread_id, request.params.runId);
-    if (running) return answer(await running);
-    const run = await registry.getRun(thread.thread_id, request.params.runId);
-    if (!run) throw notFound(`run ${request.params.runId}`);
-    if (run.error) throw ConciergeError.fromRecord(run.error);
-    if (run.status === 'running') {
-      // Recorded as running but not running here: its process stopped before finishing it.
-      throw runInterrupted(`run ${run.run_id} did not finish; send the message again`);
-    }
-    const current = await registry.getThread(thread.thread_id);
-    return { ...(await stateValues(thread.thread_id)), usage: { run: run.usage, thread: current?.usage } };
+/** Aborts when the client goes away before its answer was sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new ConciergeError('CLIENT_CLOSED', 'the client went away'));
   });
+  return controller.signal;
+}
+
+/** `stream_mode` as a list of known modes; a default when absent. */
+function streamModes(given: string | string[] | undefined, fallback: StreamMode[]): StreamMode[] {
+  const requested = given === undefined ? fallback : Array.isArray(given) ? given : [given];
+  const unknown = requested.filter((m) => !(STREAM_MODES as readonly string[]).includes(m));
+  if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
+  return [...new Set(requested)] as StreamMode[];
 }
