@@ -33,8 +33,12 @@ export const admissionSettingsSchema = z.object({
   llmTpm: field.positiveInt().optional(),
   /** A usage tier whose published gpt-4o-mini limits to assume. */
   llmTier: z.enum(TIER_NAMES, { error: `must be one of ${TIER_NAMES.join(', ')}` }).optional(),
-  /** Fraction of the provider's limits to use; the rest absorbs estimate errors and other clients. */
-  budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.95),
+  /**
+   * Fraction of the provider's limits to use. Default all of it: estimate errors are
+   * reconciled from the provider's own `x-ratelimit-*` headers after every call, so a margin
+   * would only cost throughput (0.95 costs 5%). Lower it when other clients share the account.
+   */
+  budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(1),
   /** Nominal ms an idle bucket takes to fill: the largest burst. One minute, like the provider. */
   budgetDepthMs: field.positiveInt().default(60_000),
   /**

@@ -35,7 +35,7 @@ export const simSettingsSchema = z.object({
       }
       return ms;
     })
-    .default(60_000),
+    .default('1m'),
   /** Multiplies every duration: 0.1 runs a 10-minute scenario in 1 minute. */
   timeScale: field.timeScale().default(1),
   /** Seed of the scripted brain, the latency jitter and the fault draws. */
@@ -88,7 +88,7 @@ export const simSettingSources: SettingSources<SimOptionsInput> = {
   preset: { flag: '--preset', env: env('PRESET'), arg: '<name>', help: `organisation limits: ${LIMIT_PRESET_NAMES.join('|')}` },
   rpm: { flag: '--rpm', env: env('RPM'), arg: '<n>', help: 'requests per minute, overriding the preset' },
   tpm: { flag: '--tpm', env: env('TPM'), arg: '<n>', help: 'tokens per minute, overriding the preset' },
-  limitWindow: { flag: '--limit-window', env: env('LIMIT_WINDOW'), arg: '<duration>', help: 'depth of the rate-limit buckets (limits enforced over shorter periods), e.g. 10s', defaultText: '1m' },
+  limitWindow: { flag: '--limit-window', env: env('LIMIT_WINDOW'), arg: '<duration>', help: 'depth of the rate-limit buckets (limits enforced over shorter periods), e.g. 10s' },
   timeScale: { flag: '--time-scale', env: env('TIME_SCALE'), arg: '<f>', help: 'multiply every duration by f; 0.1 runs 10 minutes in 1' },
   seed: { flag: '--seed', env: env('SEED'), arg: '<n>', help: 'seed of the brain, jitter and faults' },
   latency: { flag: '--latency', env: env('LATENCY'), arg: '<profile>', help: `latency profile: ${LATENCY_PROFILE_NAMES.join('|')}` },
