@@ -33,7 +33,7 @@ async function statsServer(mode: 'busy' | 'idle'): Promise<AgentClient> {
   const child = spawn(process.execPath, ['-e', STATS_SERVER, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return new AgentClient({ baseUrl: `http://127.0.0.1:${line.trim()}`, apiKey: undefined, customerId: 'lab-test' });
+  return new AgentClient({ baseUrl: `http://127.0.0.1:${line.trim()}`, apiKey: undefined, customerId: 'lab-test', now: () => performance.now() });
 }
 
 describe('the lab marks a stage CPU-bound', () => {
