@@ -81,6 +81,22 @@ export interface LatencyCheck {
   ratio: number;
   /** The same ratio from the scaled run, for comparison. */
   scaledRatio: number | null;
+  /**
+   * The time-scale criterion checked against the ground truth: the 10-user stage of the
+   * scaled run against the same stage in real time (real-time equivalents, seconds).
+   */
+  groundTruth: { scaled: StageFigures; realTime: StageFigures; worstDifference: number } | null;
+}
+
+export interface StageFigures {
+  p50Sec: number;
+  p95Sec: number;
+  makespanSec: number;
+  cpuBound: boolean;
+}
+
+function figuresOf(stage: StageReport): StageFigures {
+  return { p50Sec: stage.realTime.latencyMs.p50 / 1000, p95Sec: stage.realTime.latencyMs.p95 / 1000, makespanSec: stage.realTime.durationSec, cpuBound: stage.cpuBound };
 }
 
 export interface AdmissionBenchResult {
@@ -95,6 +111,12 @@ export interface AdmissionBenchResult {
 
 function allStages(report: LoadTestReport): StageReport[] {
   return [...(report.baseline ? [report.baseline] : []), ...report.stages];
+}
+
+function compareWithGroundTruth(scaled: StageFigures, realTime: StageFigures): NonNullable<LatencyCheck['groundTruth']> {
+  const diff = (a: number, b: number) => (b > 0 ? Math.abs(a - b) / b : 0);
+  const worstDifference = Math.max(diff(scaled.p50Sec, realTime.p50Sec), diff(scaled.p95Sec, realTime.p95Sec), diff(scaled.makespanSec, realTime.makespanSec));
+  return { scaled, realTime, worstDifference };
 }
 
 /** Run the same load test in each mode against fresh local stacks, and check the targets. */
@@ -148,7 +170,8 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const single = check.baseline?.latencyMs.p50 ?? 0;
-      const ten = check.stages[0]?.latencyMs.p50 ?? 0;
+      const tenStage = check.stages[0];
+      const ten = tenStage?.latencyMs.p50 ?? 0;
       const scaled = result.modes[mode];
       const scaledTen = scaled?.stages.find((s) => s.users === 10);
       result.latency[mode] = {
@@ -156,6 +179,7 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
         tenUsersP50Ms: ten,
         ratio: single > 0 ? ten / single : 0,
         scaledRatio: scaled?.baseline && scaledTen ? scaledTen.latencyMs.p50 / scaled.baseline.latencyMs.p50 : null,
+        groundTruth: scaledTen && tenStage ? compareWithGroundTruth(figuresOf(scaledTen), figuresOf(tenStage)) : null,
       };
     }
   }

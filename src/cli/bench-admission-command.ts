@@ -91,6 +91,11 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
   for (const mode of modes) {
     const check = result.latency[mode];
     if (check) lines.push(`${mode}: real-time latency check: median ${Math.round(check.tenUsersP50Ms)} ms at 10 users vs ${Math.round(check.singleUserP50Ms)} ms for one user (${check.ratio.toFixed(2)}x; ${check.scaledRatio === null ? 'n/a' : `${check.scaledRatio.toFixed(2)}x`} in the scaled run)`);
+    const truth = check?.groundTruth;
+    if (truth) {
+      const f = (x: typeof truth.scaled) => `p50 ${x.p50Sec.toFixed(2)} s, p95 ${x.p95Sec.toFixed(2)} s, makespan ${x.makespanSec.toFixed(1)} s${x.cpuBound ? ' (cpuBound)' : ''}`;
+      lines.push(`${mode}: 10 users at time scale ${result.timeScale}: ${f(truth.scaled)}; in real time: ${f(truth.realTime)}; worst difference ${(truth.worstDifference * 100).toFixed(1)}% (criterion: within 10%)`);
+    }
   }
   if (result.targets.length) {
     lines.push('targets:');
