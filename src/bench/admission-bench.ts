@@ -18,17 +18,6 @@ const MODE_SERVER_ARGS: Record<AdmissionMode, string[]> = {
 };
 
 /**
- * The seed's provider as its client saw it: OpenAI puts its retry hint in the 429's message
- * ("Please try again in 450ms"), which the Python client does not read; it reads only
- * `retry-after(-ms)` headers. With the simulator's headers on, the Python client waits out
- * every hint exactly and its 2 retries nearly always suffice (measured: 91% success at 100
- * users, see docs/admission.md), which is not what the seed's system saw.
- */
-const MODE_SIM_ARGS: Partial<Record<AdmissionMode, string[]>> = {
-  'off-python': ['--retry-after-headers', 'false'],
-};
-
-/**
  * `seed`: the seed report's test (10, 50, 100 users, quick mode, Tier-1 limits), each stage
  * on a full provider budget as the seed ran them (separate tests), with a 5-minute deadline
  * so success means "served". `saturation`: 1,000 users on the same limits with the default
@@ -140,7 +129,7 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
       shedRetries: preset.shedRetries,
       timeScale: options.timeScale,
       simPreset: preset.tier,
-      simArgs: [...(MODE_SIM_ARGS[mode] ?? []), ...options.simArgs],
+      simArgs: options.simArgs,
       serverArgs: serverArgs(mode, true),
       runId: `${options.preset}-${mode}`,
       logDir: join(options.out, mode, 'logs'),
