@@ -141,8 +141,8 @@ describe('admission control against the simulator', () => {
     }
     const stats = gate.stats();
     expect(stats).toMatchObject({ backend: 'redis', degraded: true, provider: { ok: 5 } });
-    // A quarter of Tier 1, times the safety margin.
-    expect(stats.budget.requests.allowedPerMinute).toBe(Math.round(500 * 0.95 * 0.25));
+    // A quarter of Tier 1 (no safety margin by default).
+    expect(stats.budget.requests.allowedPerMinute).toBe(Math.round(500 * 0.25));
     expect(lines.filter((l) => l.includes('unreachable'))).toHaveLength(1);
   });
 

@@ -151,16 +151,17 @@ describe.skipIf(!hasPrometheus)('a real Prometheus scraping a server and the sim
     expect(Number(left[0]!.value[1])).toBeLessThan(0.15);
     // The provider's side, as a check that the load was real: what it charged from the first
     // call to the alert, against what it could have (a full bucket plus its refill, TPM per
-    // provider minute of 60·F real seconds). The gate keeps 5% in hand (--budget-safety), its
-    // estimate of the provider's bucket errs low while many calls are in flight, and on a
-    // busy machine the server's CPU slows it too, so this is well under 95% (76-90% seen);
-    // it can never exceed 100%. No call was refused with a 429 on the way (the simulator's
-    // counter, as Prometheus scraped it, stayed at zero).
+    // provider minute of 60·F real seconds). The gate's estimate of the provider's bucket
+    // errs low while many calls are in flight, and on a busy machine the server's CPU slows
+    // it too, so this is under 100% and can never exceed it. Using the whole budget (no
+    // safety margin), a rare call may meet a 429 on the way, at most 1% of the calls (the
+    // simulator's counters, as Prometheus scraped them).
     const budget = TPM + (TPM * loadSeconds) / (60 * F);
     expect(charged / budget).toBeGreaterThan(0.6);
     expect(charged / budget).toBeLessThanOrEqual(1);
     const rateLimited = await instant(`sum(concierge_sim_rate_limited_total)`);
-    expect(Number(rateLimited[0]!.value[1])).toBe(0);
+    const calls = await instant(`sum(concierge_sim_requests_total)`);
+    expect(Number(rateLimited[0]!.value[1])).toBeLessThanOrEqual(0.01 * Number(calls[0]!.value[1]));
     console.log(`prometheus-scrape: ${answered.filter((s) => s === 200).length} messages answered in ${loadSeconds.toFixed(1)} s; provider charged ${charged} of ${Math.round(budget)} tokens (${((100 * charged) / budget).toFixed(1)}%); ProviderRateLimitApproaching firing`);
   });
 

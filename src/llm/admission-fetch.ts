@@ -177,10 +177,13 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
       if (response.ok) {
         route.breaker.success();
         counters.ok += 1;
-        const answeredAt = clock.now();
         return settleOnCompletion(response, (usage) => {
           const now = clock.now();
-          void admitted.settle({ durationMs: now - sentAt, delta: costDelta(options.chargeBasis, usage, allowance.tokens, need), limits, limitsAgeMs: now - answeredAt });
+          // The provider counted `remaining` when it admitted the call, as it arrived, not when
+          // its answer (headers and all, after the whole generation) came back: aged from the
+          // answer, every header would lose the refill of a whole call's service time and
+          // keep the budget below the provider's, unused. Transit adds milliseconds at most.
+          void admitted.settle({ durationMs: now - sentAt, delta: costDelta(options.chargeBasis, usage, allowance.tokens, need), limits, limitsAgeMs: now - sentAt });
         });
       }
 

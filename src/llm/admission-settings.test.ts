@@ -8,7 +8,7 @@ const resolve = (flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
 describe('admission settings', () => {
   it('has safe defaults: on, in-process budget, limits learned from the provider', () => {
     const s = resolve({});
-    expect(s).toMatchObject({ admission: 'on', budgetSafety: 0.95, timeScale: 1, deadlineMs: 60_000, queueMax: 1000 });
+    expect(s).toMatchObject({ admission: 'on', offProfile: 'langchain-js', budgetSafety: 1, timeScale: 1, deadlineMs: 60_000, queueMax: 1000 });
     expect(budgetBackendOf(s)).toBe('memory');
     expect(configuredLimits(s)).toEqual({ rpm: undefined, tpm: undefined });
   });

@@ -21,14 +21,24 @@ export const DEFAULT_BUDGET_REDIS_URL = 'redis://127.0.0.1:6379';
 export const admissionSettingsSchema = z.object({
   /** `off` keeps the seed's architecture (LangChain defaults, no gate) for comparison. */
   admission: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  /**
+   * With admission off, whose client retries: `langchain-js` (LangChain.js defaults, 6
+   * retries) or `openai-python` (the OpenAI Python client's defaults, 2 retries, as LangGraph
+   * in Python had: the seed's system).
+   */
+  offProfile: z.enum(['langchain-js', 'openai-python'], { error: 'must be langchain-js or openai-python' }).default('langchain-js'),
   /** Requests per minute the provider allows; default: the tier's, else learned from headers. */
   llmRpm: field.positiveInt().optional(),
   /** Tokens per minute the provider allows; default: the tier's, else learned from headers. */
   llmTpm: field.positiveInt().optional(),
   /** A usage tier whose published gpt-4o-mini limits to assume. */
   llmTier: z.enum(TIER_NAMES, { error: `must be one of ${TIER_NAMES.join(', ')}` }).optional(),
-  /** Fraction of the provider's limits to use; the rest absorbs estimate errors and other clients. */
-  budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.95),
+  /**
+   * Fraction of the provider's limits to use. Default all of it: estimate errors are
+   * reconciled from the provider's own `x-ratelimit-*` headers after every call, so a margin
+   * would only cost throughput (0.95 costs 5%). Lower it when other clients share the account.
+   */
+  budgetSafety: z.coerce.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').default(1),
   /** Nominal ms an idle bucket takes to fill: the largest burst. One minute, like the provider. */
   budgetDepthMs: field.positiveInt().default(60_000),
   /**
@@ -87,6 +97,7 @@ export type AdmissionSettingsInput = z.input<typeof admissionSettingsSchema>;
 
 export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   admission: { flag: '--admission', env: 'CONCIERGE_ADMISSION', arg: '<on|off>', help: 'admission control: on, or off for the seed architecture' },
+  offProfile: { flag: '--off-profile', env: 'CONCIERGE_OFF_PROFILE', arg: '<client>', help: 'with --admission off, whose client retries: langchain-js (6 retries) or openai-python (2 retries, the seed system)' },
   timeScale: { flag: '--time-scale', env: 'CONCIERGE_TIME_SCALE', arg: '<f>', help: 'multiplies every nominal duration, like the simulator' },
   // What the provider allows, and how it charges.
   llmRpm: { flag: '--llm-rpm', env: 'CONCIERGE_LLM_RPM', arg: '<n>', help: 'provider requests per minute', defaultText: "the tier's, else learned from x-ratelimit headers" },

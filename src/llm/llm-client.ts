@@ -2,6 +2,7 @@ import { createAdmission, type AdmissionDeps, type AdmissionStats } from './admi
 import { llmAttemptTimeoutMs, messageDeadlineMs, type AdmissionSettings } from './admission-settings.js';
 import { createLangChainDefaultRetryFetch } from './langchain-default-retry.js';
 import { createMeteredFetch } from './metered-fetch.js';
+import { createOpenAiPythonRetryFetch, OPENAI_PYTHON_TIMEOUT_MS } from './openai-python-retry.js';
 
 /** Everything the agent's chat model needs to call the provider, decided here and nowhere else. */
 export interface ChatModelSettings {
@@ -46,15 +47,19 @@ export interface LlmClientOptions {
  * over a metered fetch, and the chat-model settings that go with it. Who retries decides the
  * rest: admission on, the gate owns retries and LangChain's are off; admission off, LangChain's
  * defaults, ported onto the scaled clock when the time scale is not 1 so that the comparison
- * with admission on is not distorted.
+ * with admission on is not distorted. `--off-profile openai-python` puts the OpenAI Python
+ * client's defaults there instead (the seed system's client).
  */
 export function createLlmClient(options: LlmClientOptions, settings: AdmissionSettings, deps: Omit<AdmissionDeps, 'provider'> = {}): LlmClient {
   const provider = { baseURL: options.baseURL, apiKey: options.apiKey };
   const admission = createAdmission(settings, { fetch: createMeteredFetch(fetch, deps.observer), ...deps, provider });
   const admissionOn = settings.admission === 'on';
-  const scaledOff = !admissionOn && settings.timeScale !== 1;
-  const attemptMs = llmAttemptTimeoutMs(settings);
+  const pythonOff = !admissionOn && settings.offProfile === 'openai-python';
+  // LangChain.js retries itself at F = 1; the Python client's retries always live below it.
+  const scaledOff = !admissionOn && (settings.timeScale !== 1 || pythonOff);
+  const attemptMs = pythonOff ? llmAttemptTimeoutMs({ ...settings, llmTimeoutMs: OPENAI_PYTHON_TIMEOUT_MS }) : llmAttemptTimeoutMs(settings);
   const retriesBelow = admissionOn || scaledOff;
+  const retryOptions = { timeScale: settings.timeScale, attemptTimeoutMs: attemptMs, ...(deps.clock ? { clock: deps.clock } : {}) };
   return {
     chatModel: {
       model: options.model,
@@ -62,7 +67,7 @@ export function createLlmClient(options: LlmClientOptions, settings: AdmissionSe
       apiKey: options.apiKey,
       temperature: options.temperature,
       maxCompletionTokens: settings.maxCompletionTokens,
-      fetch: scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, { timeScale: settings.timeScale, attemptTimeoutMs: attemptMs, ...(deps.clock ? { clock: deps.clock } : {}) }) : admission.fetch,
+      fetch: pythonOff ? createOpenAiPythonRetryFetch(admission.fetch, retryOptions) : scaledOff ? createLangChainDefaultRetryFetch(admission.fetch, retryOptions) : admission.fetch,
       maxRetries: retriesBelow ? 0 : undefined,
       // When retries happen below the SDK, its timeout would also cut queueing and backoff;
       // the layer below times each attempt instead.

@@ -1,5 +1,5 @@
-import type { Tiktoken } from 'js-tiktoken/lite';
-import { o200kEncoder, renderTools, type PromptTool } from '../shared/o200k-prompt.js';
+import { sharedO200kPieces } from '../shared/o200k-pieces.js';
+import { renderTools, type PromptTool } from '../shared/o200k-prompt.js';
 
 /**
  * Prompt tokens of a Chat Completions request, counted the way the provider's rate limiter
@@ -36,12 +36,9 @@ export interface ChatCompletionBody {
   [key: string]: unknown;
 }
 
-/** Built on first use, and shared with the simulator when it runs in this process. */
-const o200k = (): Tiktoken => o200kEncoder();
-
 function countText(text: string): number {
-  // 'all' allowed: a user who types "<|endoftext|>" is counted, not refused.
-  return text.length === 0 ? 0 : o200k().encode(text, 'all').length;
+  // Special-token text a user types ("<|endoftext|>") is counted as text, not refused.
+  return sharedO200kPieces().count(text);
 }
 
 export interface TokenEstimatorOptions {
@@ -74,7 +71,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   };
   return {
     cacheStats,
-    warm: () => void o200k(),
+    warm: () => void sharedO200kPieces(),
     promptTokens(body) {
       let total = REPLY_PRIMING_TOKENS;
       const messages = Array.isArray(body.messages) ? (body.messages as ChatMessageBody[]) : [];

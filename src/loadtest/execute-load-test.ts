@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { addDays, isValidTimeZone, todayIn } from '../shared/local-time.js';
 import { AgentClient, createLoadDispatcher } from './agent-client.js';
 import type { LoadTestEvent, LoadTestOptions, LoadTestPlan, PlannedStage } from './load-test-plan.js';
+import { LabObserver } from './lab-observer.js';
 import type { LocalStack } from './local-stack.js';
 import { NO_PROVIDER_STATS, ServerStatsPoller, SimulatorObserver } from './observers.js';
 import { FALLBACK_SERVICES, slotsByDate, type OpenSlots, type ServiceInfo } from './personas.js';
@@ -100,9 +101,11 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
       const recorder = new StageRecorder();
       if (sim && !(await sim.reset())) notes.push(`POST /sim/reset failed before ${label}: provider counts of that stage may include earlier traffic.`);
       const arrivalRatePerSec = stagePlan.kind === 'open' ? stagePlan.arrivalsPerSec * plan.timeScale : null;
-      emit({ type: 'stage-start', label, kind: stagePlan.kind, users: stagePlan.kind === 'open' ? null : stagePlan.users, arrivalRatePerSec, plannedMessages });
+      emit({ type: 'stage-start', label, kind: stagePlan.kind, users: stagePlan.kind === 'open' ? null : stagePlan.users, arrivalRatePerSec, plannedMessages, timeScale: plan.timeScale });
       const stageContext: StageRunnerContext = { ...context, onTurn: options.onTurn ? (turn) => options.onTurn?.({ ...turn, stage: label }) : undefined };
       await poller.start();
+      const lab = new LabObserver(statsClients, sim ? () => sim.stats() : undefined);
+      await lab.begin();
       const stageStart = options.now();
       const ticker = setInterval(() => emit({ type: 'stage-progress', label, elapsedMs: options.now() - stageStart, snapshot: recorder.snapshot() }), 250);
       ticker.unref();
@@ -112,6 +115,11 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
       } finally {
         clearInterval(ticker);
       }
+      const labFigures = await lab.end(
+        () => recorder.messageLatency.summary().p50,
+        () => (baseline ? ownFigures(baseline, plan) : null),
+        plan.timeScale,
+      );
       const server = await poller.stop();
       const provider = sim ? await sim.observe() : NO_PROVIDER_STATS;
       const report = recorder.finalize({
@@ -128,6 +136,7 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
         thresholds: plan.thresholds,
         provider,
         server,
+        lab: labFigures,
       });
       emit({ type: 'stage-end', stage: report });
       return report;
@@ -136,7 +145,11 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
     if (plan.baseline && !run.signal.aborted) baseline = await runOne(plan.baseline);
     for (const [i, stage] of plan.stages.entries()) {
       if (run.signal.aborted) break;
-      if (i > 0 || baseline) await sleepUntil(options.now, options.now() + plan.applied.cooldownMs, run.signal);
+      if (i > 0 || baseline) {
+        if (options.cooldownSec !== 'budget') await sleepUntil(options.now, options.now() + plan.applied.cooldownMs, run.signal);
+        else if (!sim) notes.push('--cooldown budget needs the simulator (--sim-url): stages followed each other without a pause.');
+        else if (!(await waitForFullBudget(sim, options.now, plan.applied.cooldownMs + 10_000, run.signal))) notes.push(`The provider budget was not full again before ${stage.label}; its starting level is in the report.`);
+      }
       if (run.signal.aborted) break;
       stages.push(await runOne(stage));
     }
@@ -147,6 +160,40 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
     await dispatcher.close().catch(() => undefined);
   }
   return { runId, startedAt, finishedAt: new Date(), stoppedBy, targets, localStack: stack !== undefined, simUrl, catalogue, baseline, stages, notes };
+}
+
+/**
+ * Poll the simulator until both rate-limit buckets are full (within one unit), at most
+ * `boundMs`; false when they were not (or the simulator could not be read).
+ */
+async function waitForFullBudget(sim: SimulatorObserver, now: () => number, boundMs: number, signal: AbortSignal): Promise<boolean> {
+  const until = now() + boundMs;
+  while (!signal.aborted) {
+    const stats = (await sim.stats().catch(() => undefined)) as { limits?: { rpm?: number; tpm?: number; windowMs?: number; remainingRequests?: number; remainingTokens?: number } } | undefined;
+    const l = stats?.limits;
+    if (!l || l.rpm === undefined || l.tpm === undefined || l.remainingRequests === undefined || l.remainingTokens === undefined) return false;
+    const depth = (l.windowMs ?? 60_000) / 60_000;
+    if (l.remainingRequests >= Math.floor(l.rpm * depth) - 1 && l.remainingTokens >= Math.floor(l.tpm * depth) - 1) return true;
+    if (now() >= until) return false;
+    await sleepUntil(now, Math.min(until, now() + 100), signal);
+  }
+  return false;
+}
+
+/**
+ * One user's figures that bound a stage from below: its last LLM call's own latency (the
+ * single-user median message over its calls) and a conversation on its own (the single-user
+ * median conversation plus the shortest think times between its messages), measured
+ * seconds. Medians, not maxima: a stage's conversations differ from the baseline's, and a
+ * bound must not exceed what a stage can achieve.
+ */
+function ownFigures(baseline: StageReport, plan: LoadTestPlan): { lastCallSec: number; ownConversationSec: number } {
+  const calls = Math.max(1, baseline.usage.llmCallsPerMessage);
+  return {
+    lastCallSec: baseline.latencyMs.p50 / calls / 1000,
+    // Think times are jittered 50-150% of the mean.
+    ownConversationSec: (baseline.conversationLatencyMs.p50 + 0.5 * plan.applied.thinkTimeMs * Math.max(0, plan.messages - 1)) / 1000,
+  };
 }
 
 /** Today's date (YYYY-MM-DD) in the business's time zone; the machine's own when the server names none it knows. */

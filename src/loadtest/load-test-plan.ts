@@ -45,8 +45,11 @@ export interface LoadTestOptions {
   stageTimeoutSec: number | undefined;
   /** Hard bound of the whole run, seconds. Default: the sum of the stage bounds plus a margin. */
   maxDurationSec: number | undefined;
-  /** Pause between stages, seconds. Default 2. */
-  cooldownSec: number;
+  /**
+   * Pause between stages, seconds; or `budget`: until the simulator's rate-limit buckets are
+   * full again (each stage then starts as a separate test would). Default 2.
+   */
+  cooldownSec: number | 'budget';
   /** Use `runs/stream` and measure time to first token. Default false. */
   stream: boolean;
   /** Run one user before the stages, as the single-user reference. Default true. */
@@ -92,7 +95,7 @@ export type LoadTestInput = Partial<LoadTestOptions>;
 
 export type LoadTestEvent =
   | { type: 'info'; message: string }
-  | { type: 'stage-start'; label: string; kind: StageReport['kind']; users: number | null; arrivalRatePerSec: number | null; plannedMessages: number }
+  | { type: 'stage-start'; label: string; kind: StageReport['kind']; users: number | null; arrivalRatePerSec: number | null; plannedMessages: number; /** The run's time scale: progress figures are divided by it. */ timeScale: number }
   | { type: 'stage-progress'; label: string; elapsedMs: number; snapshot: LiveSnapshot }
   | { type: 'stage-end'; stage: StageReport };
 
@@ -210,7 +213,8 @@ export function planLoadTest(options: LoadTestOptions): LoadTestPlan {
   const thinkTimeMs = options.thinkTimeMs * f;
   const timeoutMs = options.timeoutSec * 1000 * f;
   const rampMs = options.rampSec * 1000 * f;
-  const cooldownMs = options.cooldownSec * 1000 * f;
+  // Waiting for the budget takes at most one (scaled) minute of refill, the buckets' deepest.
+  const cooldownMs = (options.cooldownSec === 'budget' ? 60 : options.cooldownSec) * 1000 * f;
   // Each shed retry is one more message, after a Retry-After shorter than the timeout.
   const perConversationBoundMs = (messages + 2 + options.shedRetries) * (timeoutMs + 1.5 * thinkTimeMs);
   const margin = 10_000 * f;

@@ -133,6 +133,13 @@ export class SimulatorObserver {
     }
   }
 
+  /** `GET /sim/stats` as it is. */
+  async stats(): Promise<unknown> {
+    const response = await undiciFetch(`${this.#baseUrl}/sim/stats`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`GET /sim/stats answered ${response.status}`);
+    return response.json();
+  }
+
   async observe(): Promise<StageReport['provider']> {
     try {
       const response = await undiciFetch(`${this.#baseUrl}/sim/stats`, { signal: AbortSignal.timeout(5000) });

@@ -8,7 +8,7 @@ describe('createProgressPrinter', () => {
     let out = '';
     let t = 0;
     const print = createProgressPrinter({ write: (s: string) => (out += s) }, { mode: 'tty', timeScale: 0.1, now: () => t });
-    print({ type: 'stage-start', label: '10 users', kind: 'closed', users: 10, arrivalRatePerSec: null, plannedMessages: 20 });
+    print({ type: 'stage-start', label: '10 users', kind: 'closed', users: 10, arrivalRatePerSec: null, plannedMessages: 20, timeScale: 0.1 });
     print({ type: 'stage-progress', label: '10 users', elapsedMs: 1000, snapshot });
     t += 50;
     print({ type: 'stage-progress', label: '10 users', elapsedMs: 1050, snapshot });
@@ -19,9 +19,18 @@ describe('createProgressPrinter', () => {
     const lines: string[] = [];
     let t = 0;
     const print = createProgressPrinter({ write: (s: string) => lines.push(s) }, { mode: 'plain', timeScale: 1, intervalMs: 5000, now: () => t });
-    print({ type: 'stage-start', label: '10 users', kind: 'closed', users: 10, arrivalRatePerSec: null, plannedMessages: 20 });
+    print({ type: 'stage-start', label: '10 users', kind: 'closed', users: 10, arrivalRatePerSec: null, plannedMessages: 20, timeScale: 1 });
     for (t = 0; t <= 10_000; t += 1000) print({ type: 'stage-progress', label: '10 users', elapsedMs: t, snapshot });
     expect(lines).toHaveLength(1 + 3);
     expect(lines.every((l) => l.endsWith('\n') && !l.includes('\r'))).toBe(true);
+  });
+
+  it("divides by each run's own time scale, not the printer's first one", () => {
+    const lines: string[] = [];
+    const print = createProgressPrinter({ write: (s: string) => lines.push(s) }, { mode: 'plain', timeScale: 0.05, intervalMs: 0, now: () => 0 });
+    // A real-time run (a latency check) after a scaled one.
+    print({ type: 'stage-start', label: '10 users', kind: 'closed', users: 10, arrivalRatePerSec: null, plannedMessages: 20, timeScale: 1 });
+    print({ type: 'stage-progress', label: '10 users', elapsedMs: 3000, snapshot });
+    expect(lines[1]).toContain('p95 420 ms | 3.0 s');
   });
 });

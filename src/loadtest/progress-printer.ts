@@ -9,6 +9,7 @@ export interface ProgressOutput {
 export interface ProgressOptions {
   /** `tty`: one live line per stage, rewritten in place; `plain`: a line every `intervalMs`. */
   mode: 'tty' | 'plain' | 'off';
+  /** The time scale until a stage announces its own (one printer may follow runs at different scales). */
   timeScale: number;
   intervalMs?: number;
   now?: () => number;
@@ -22,7 +23,7 @@ export interface ProgressOptions {
 export function createProgressPrinter(output: ProgressOutput, options: ProgressOptions): (event: LoadTestEvent) => void {
   const now = options.now ?? (() => performance.now());
   const interval = options.mode === 'tty' ? 200 : (options.intervalMs ?? 5000);
-  const f = options.timeScale;
+  let f = options.timeScale;
   let planned = 0;
   let last = -Infinity;
   const line = (label: string, elapsedMs: number, s: { usersActive: number; messagesDone: number; succeeded: number; failed: number; p95Ms: number }) =>
@@ -35,6 +36,7 @@ export function createProgressPrinter(output: ProgressOutput, options: ProgressO
         return;
       case 'stage-start':
         planned = event.plannedMessages;
+        f = event.timeScale;
         last = -Infinity;
         if (options.mode === 'plain') output.write(`[${event.label}] started: ${fmtInt(planned)} messages planned\n`);
         return;
@@ -48,7 +50,8 @@ export function createProgressPrinter(output: ProgressOutput, options: ProgressO
       }
       case 'stage-end': {
         const s = event.stage;
-        const text = `[${s.label}] done: ${fmtPct(s.successRate)} of ${fmtInt(s.messages.total)} messages answered, p95 ${fmtMs(s.realTime.latencyMs.p95)}, ${fmtNum(s.realTime.throughput.messagesPerSec)} messages/s, ${fmtNum(s.realTime.durationSec, 1)} s${s.boundedBy ? ` (stopped by the ${s.boundedBy})` : ''} -> ${s.kind === 'baseline' ? 'baseline' : s.verdict.pass ? 'PASS' : 'FAIL'}`;
+        const lab = s.cpuBound ? ` [cpuBound: ${s.lab?.cpuBoundReasons.join('; ')}]` : '';
+        const text = `[${s.label}] done: ${fmtPct(s.successRate)} of ${fmtInt(s.messages.total)} messages answered, p95 ${fmtMs(s.realTime.latencyMs.p95)}, ${fmtNum(s.realTime.throughput.messagesPerSec)} messages/s, ${fmtNum(s.realTime.durationSec, 1)} s${s.boundedBy ? ` (stopped by the ${s.boundedBy})` : ''} -> ${s.kind === 'baseline' ? 'baseline' : s.verdict.pass ? 'PASS' : 'FAIL'}${lab}`;
         output.write(options.mode === 'tty' ? `\r\x1b[2K${text}\n` : `${text}\n`);
         return;
       }

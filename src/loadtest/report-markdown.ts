@@ -1,3 +1,4 @@
+import { labSection } from './lab-markdown.js';
 import { FAILURE_CAUSE_MEANINGS, FIXED_FAILURE_CAUSES } from './failure-cause.js';
 import { fmtCheckValue, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd } from './format.js';
 import type { LatencySummaryMs } from './latency-histogram.js';
@@ -118,6 +119,7 @@ export function renderMarkdown(report: LoadTestReport): string {
     push('');
   }
 
+  push(...labSection(report));
   push('## Notes', '');
   for (const n of report.notes) push(`- ${n}`);
   push(`- Failure causes: ${FIXED_FAILURE_CAUSES.map((k) => `\`${k}\` = ${FAILURE_CAUSE_MEANINGS[k]}`).join('; ')}; \`http_NNN\` = any other HTTP status.`);

@@ -1,6 +1,7 @@
 import type { LatencySummaryMs } from './latency-histogram.js';
 import type { ModelPricing } from '../llm/pricing.js';
 import type { AppliedDurations, LoadTestOptions } from './load-test-plan.js';
+import type { StageLab } from './lab-observer.js';
 import type { PrometheusFigures } from './prometheus-figures.js';
 import type { ThresholdCheck } from './thresholds.js';
 
@@ -130,6 +131,15 @@ export interface StageReport {
   /** What the provider saw (simulator stats, reset before the stage); null figures when unknown. */
   provider: { source: 'simulator' | 'none'; rateLimited: number | null; rateLimitedDetail: string | null; requests: number | null; stats: unknown };
   server: ServerObservation;
+  /**
+   * Some process of the lab was CPU-bound during the stage (see `lab`): its figures measure
+   * the lab's CPU under the time scale, not the system, and `bench` counts them towards nothing.
+   */
+  cpuBound: boolean;
+  /** The provider-limited minimum makespan (measured seconds, like `durationSec`); null without the simulator. */
+  minimumSec: number | null;
+  /** Per-process CPU, event-loop lag, the simulator's starting budget and the minimum's terms. */
+  lab: StageLab | null;
   timeline: TimelineBucket[];
   histograms: StageHistograms;
   verdict: { pass: boolean; checks: ThresholdCheck[] };

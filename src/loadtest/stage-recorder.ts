@@ -1,3 +1,4 @@
+import type { StageLab } from './lab-observer.js';
 import type { RunUsage, TurnOutcome } from './agent-client.js';
 import { emptyFailureCounts } from './failure-cause.js';
 import { LatencyHistogram, round3, scaleSummary } from './latency-histogram.js';
@@ -50,6 +51,8 @@ export interface StageFinalizeInput {
   thresholds: readonly Threshold[];
   provider: StageReport['provider'];
   server: ServerObservation;
+  /** What the lab itself did during the stage; null when it was not observed. */
+  lab?: StageLab | null;
 }
 
 const MAX_TIMELINE_BUCKETS = 60;
@@ -241,6 +244,9 @@ export class StageRecorder {
       },
       provider: input.provider,
       server: input.server,
+      cpuBound: input.lab?.cpuBound ?? false,
+      minimumSec: input.lab?.minimum?.minimumSec ?? null,
+      lab: input.lab ?? null,
       timeline: this.#timeline(input.runStartMs, input.startMs, input.endMs),
       histograms,
     };

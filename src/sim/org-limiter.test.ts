@@ -34,6 +34,21 @@ describe('OrgLimiter', () => {
     expect(r.state.remainingTokens).toBe(1_000_000 - 2);
   });
 
+  it('holds a shorter limit window: the same rate, a burst of limit x window / 1m', () => {
+    const clock = new ManualClock(0);
+    // 6,000 TPM enforced over 10 s: at most 1,000 tokens at once, refilled at 100 tokens/s.
+    const limiter = new OrgLimiter({ rpm: 600, tpm: 6_000 }, 60_000, clock, 10_000);
+    expect(limiter.state().remainingTokens).toBe(1_000);
+    expect(limiter.admit(1_000).ok).toBe(true);
+    const r = limiter.admit(500);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.retryAfterMs).toBeCloseTo(5_000);
+    // More than the window holds can never pass, though it is under the per-minute limit.
+    clock.advance(60_000);
+    expect(limiter.admit(1_001).ok || 'refused').toBe('refused');
+  });
+
   it('refuses a request larger than the whole TPM as too large', () => {
     const limiter = new OrgLimiter({ rpm: 10, tpm: 1_000 }, 60_000, new ManualClock(0));
     const r = limiter.admit(1_001);

@@ -38,17 +38,24 @@ export type AdmitResult =
  * RPM); one rejected for requests spends nothing, since that bucket is already empty.
  *
  * `minuteMs` is how long one (scaled) minute lasts on `clock`, so with time scale F the
- * buckets refill in 60·F real seconds and every duration returned is real time.
+ * buckets refill in 60·F real seconds and every duration returned is real time. `windowMs`
+ * (nominal) makes the buckets shallower: the same rate, a smaller burst.
  */
 export class OrgLimiter {
   readonly limits: OrgLimits;
   readonly #requests: TokenBucket;
   readonly #tokens: TokenBucket;
 
-  constructor(limits: OrgLimits, minuteMs: number, clock: Clock) {
+  /** Nominal ms of refill the buckets hold (the limit window); one minute unless enforced over shorter periods. */
+  readonly windowMs: number;
+
+  constructor(limits: OrgLimits, minuteMs: number, clock: Clock, windowMs = 60_000) {
     this.limits = limits;
-    this.#requests = new TokenBucket(limits.rpm, minuteMs, clock);
-    this.#tokens = new TokenBucket(limits.tpm, minuteMs, clock);
+    this.windowMs = windowMs;
+    // A window shorter than a minute holds that fraction of the limit and refills at the same rate.
+    const depth = windowMs / 60_000;
+    this.#requests = new TokenBucket(limits.rpm * depth, minuteMs * depth, clock);
+    this.#tokens = new TokenBucket(limits.tpm * depth, minuteMs * depth, clock);
   }
 
   admit(tokens: number): AdmitResult {
@@ -64,7 +71,7 @@ export class OrgLimiter {
         state: this.state(),
       };
     }
-    if (tokens > tpm) {
+    if (tokens > this.#tokens.capacity) {
       return { ok: false, kind: 'too_large', limit: tpm, used: Math.ceil(tpm - this.#tokens.level()), requested: tokens, retryAfterMs: 0, state: this.state() };
     }
     if (!this.#tokens.tryTake(tokens)) {

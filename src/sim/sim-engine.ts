@@ -82,7 +82,7 @@ export class SimEngine {
       ...(options.outputTps !== undefined ? { outputTpsMedian: options.outputTps } : {}),
     };
     const preset = LIMIT_PRESETS[options.preset];
-    this.#limiter = new OrgLimiter({ rpm: options.rpm ?? preset.rpm, tpm: options.tpm ?? preset.tpm }, 60_000 * this.#scale, this.#clock);
+    this.#limiter = new OrgLimiter({ rpm: options.rpm ?? preset.rpm, tpm: options.tpm ?? preset.tpm }, 60_000 * this.#scale, this.#clock, options.limitWindow);
     this.#counter = new TokenCounter({ maxEntries: CACHE_ENTRIES });
     this.#promptCache = new PromptCache({ maxEntries: CACHE_ENTRIES, ttlMs: options.promptCacheTtlS * 1000 * this.#scale, clock: this.#clock });
     this.#brain = new ScriptedBrain({ maxEntries: BRAIN_CACHE_ENTRIES });
@@ -105,7 +105,8 @@ export class SimEngine {
     return {
       ...c,
       selfHosted: this.options.maxSeqs > 0 ? { maxSeqs: this.options.maxSeqs, running: this.#scheduler.running, waiting: this.#scheduler.waiting } : null,
-      limits: { preset: this.options.preset, rpm: this.#limiter.limits.rpm, tpm: this.#limiter.limits.tpm, remainingRequests: state.remainingRequests, remainingTokens: state.remainingTokens },
+      limits: { preset: this.options.preset, rpm: this.#limiter.limits.rpm, tpm: this.#limiter.limits.tpm, windowMs: this.#limiter.windowMs, remainingRequests: state.remainingRequests, remainingTokens: state.remainingTokens },
+      cpu: process.cpuUsage(),
       timeScale: this.#scale,
       latency: this.options.latency,
       sinceMs: Math.round(this.#clock.now() - this.#since),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseGoDuration } from '../llm/provider-headers.js';
 import { field, type SettingSources } from '../config/settings.js';
 import { LATENCY_PROFILE_NAMES } from './latency-profiles.js';
 import { LIMIT_PRESET_NAMES } from './limit-presets.js';
@@ -19,6 +20,25 @@ export const simSettingsSchema = z.object({
   rpm: field.positiveInt().optional(),
   /** Tokens per minute, overriding the preset. */
   tpm: field.positiveInt().optional(),
+  /**
+   * How deep the rate-limit buckets are, as a duration of refill (Go syntax: `1m`, `10s`):
+   * OpenAI states that a per-minute limit may be enforced over shorter periods, so a burst
+   * can be as small as `limit x window / 1m`. Default one minute. Parsed to nominal ms.
+   */
+  limitWindow: z
+    .union([
+      // Already parsed (an embedding passes resolved options back through this schema).
+      z.number().positive().max(60_000, 'must be at most 1m'),
+      z.string().transform((text, ctx) => {
+        const ms = parseGoDuration(text);
+        if (ms === undefined || !(ms > 0) || ms > 60_000) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration above 0 and at most 1m, like 10s or 1m' });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    ])
+    .prefault('1m'),
   /** Multiplies every duration: 0.1 runs a 10-minute scenario in 1 minute. */
   timeScale: field.timeScale().default(1),
   /** Seed of the scripted brain, the latency jitter and the fault draws. */
@@ -71,6 +91,7 @@ export const simSettingSources: SettingSources<SimOptionsInput> = {
   preset: { flag: '--preset', env: env('PRESET'), arg: '<name>', help: `organisation limits: ${LIMIT_PRESET_NAMES.join('|')}` },
   rpm: { flag: '--rpm', env: env('RPM'), arg: '<n>', help: 'requests per minute, overriding the preset' },
   tpm: { flag: '--tpm', env: env('TPM'), arg: '<n>', help: 'tokens per minute, overriding the preset' },
+  limitWindow: { flag: '--limit-window', env: env('LIMIT_WINDOW'), arg: '<duration>', help: 'depth of the rate-limit buckets (limits enforced over shorter periods), e.g. 10s', defaultText: '1m' },
   timeScale: { flag: '--time-scale', env: env('TIME_SCALE'), arg: '<f>', help: 'multiply every duration by f; 0.1 runs 10 minutes in 1' },
   seed: { flag: '--seed', env: env('SEED'), arg: '<n>', help: 'seed of the brain, jitter and faults' },
   latency: { flag: '--latency', env: env('LATENCY'), arg: '<profile>', help: `latency profile: ${LATENCY_PROFILE_NAMES.join('|')}` },

@@ -24,15 +24,20 @@ export interface SimStats {
   concurrency: { current: number; peak: number };
   /** Self-hosted mode state; null in hosted-API mode. */
   selfHosted: { maxSeqs: number; running: number; waiting: number } | null;
-  /** The limits in force and the buckets now. */
-  limits: { preset: string; rpm: number; tpm: number; remainingRequests: number; remainingTokens: number };
+  /**
+   * The limits in force and the buckets now: `windowMs` is the buckets' depth in nominal ms
+   * (a full bucket holds `rpm x windowMs / 60000` requests), refilled at the per-minute rate.
+   */
+  limits: { preset: string; rpm: number; tpm: number; windowMs: number; remainingRequests: number; remainingTokens: number };
+  /** This process's CPU time since it started (process.cpuUsage), microseconds: the lab's fairness check. */
+  cpu: { user: number; system: number };
   timeScale: number;
   latency: string;
   /** Real milliseconds since start or the last reset. */
   sinceMs: number;
 }
 
-export type SimCounters = Omit<SimStats, 'selfHosted' | 'limits' | 'timeScale' | 'latency' | 'sinceMs'>;
+export type SimCounters = Omit<SimStats, 'selfHosted' | 'limits' | 'cpu' | 'timeScale' | 'latency' | 'sinceMs'>;
 
 export function emptyCounters(): SimCounters {
   return {

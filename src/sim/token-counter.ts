@@ -1,5 +1,6 @@
 import type { Tiktoken } from 'js-tiktoken/lite';
-import { O200K_PATTERN_SOURCE, o200kEncoder, renderTools } from '../shared/o200k-prompt.js';
+import { sharedO200kPieces, type O200kPieces, type O200kPiece } from '../shared/o200k-pieces.js';
+import { renderTools } from '../shared/o200k-prompt.js';
 import type { SimMessage, SimTool } from './chat-request.js';
 import { LruCache } from './lru-cache.js';
 
@@ -24,34 +25,19 @@ export interface TokenCounterOptions {
   maxEntries: number;
 }
 
-interface Piece {
-  ids: number[];
-  /** The text of each token, filled in when a stream first needs it. */
-  texts: string[] | undefined;
-}
-
-/** Distinct pre-tokenised pieces ("words") remembered; a language has far fewer. */
-const PIECE_CACHE_ENTRIES = 100_000;
-
 /**
- * js-tiktoken rebuilds its regular expressions and re-encodes every word on each call,
- * which made tokenising the largest cost of a request. This splits text with the same
- * o200k_base pre-tokeniser pattern, compiled once, and remembers the tokens of each piece;
- * a piece is encoded by js-tiktoken only the first time it is seen. The result is the same
- * token sequence, except that special-token text such as `<|endoftext|>` is counted as
- * plain text (as OpenAI does for user content) instead of being refused.
+ * Counts, encodes and splits text through the process's o200k piece cache (see
+ * o200k-pieces.ts), and caches whole messages and tool lists by their content key.
  */
 export class TokenCounter {
   readonly #encoder: Tiktoken;
-  readonly #pattern: RegExp;
-  readonly #pieces: LruCache<string, Piece>;
+  readonly #pieces: O200kPieces;
   readonly #messages: LruCache<string, number>;
   readonly #tools: LruCache<string, number>;
 
   constructor(options: TokenCounterOptions = { maxEntries: 50_000 }) {
-    this.#encoder = o200kEncoder();
-    this.#pattern = new RegExp(O200K_PATTERN_SOURCE, 'gu');
-    this.#pieces = new LruCache(PIECE_CACHE_ENTRIES);
+    this.#pieces = sharedO200kPieces();
+    this.#encoder = this.#pieces.encoder;
     this.#messages = new LruCache(options.maxEntries);
     this.#tools = new LruCache(Math.max(16, Math.floor(options.maxEntries / 100)));
   }
@@ -97,18 +83,8 @@ export class TokenCounter {
     return splitDecode(this.#encoder, tokens);
   }
 
-  #each(text: string, visit: (piece: Piece, raw: string) => void): void {
-    const re = this.#pattern;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const raw = m[0];
-      let piece = this.#pieces.get(raw);
-      if (!piece) {
-        piece = { ids: this.#encoder.encode(raw, [], []), texts: undefined };
-        this.#pieces.set(raw, piece);
-      }
-      visit(piece, raw);
-    }
+  #each(text: string, visit: (piece: O200kPiece, raw: string) => void): void {
+    this.#pieces.each(text, visit);
   }
 
   /** Tokens one message adds to the prompt, cached by the message's content key. */
