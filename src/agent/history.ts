@@ -1,4 +1,5 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
+import { o200kEncoder } from '../shared/o200k-prompt.js';
 import { toolFailure } from './tool-failure.js';
 
 /**
@@ -19,6 +20,45 @@ export async function visibleHistory(messages: BaseMessage[], maxMessages: numbe
     allowPartial: false,
   });
   // The current turn alone may be longer than the window; the model must still see it whole.
+  const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
+  if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
+  return trimmed;
+}
+
+/** Tokens of one message as the provider counts it (content, tool calls, 3 of framing), kept per message object. */
+const messageTokens = new WeakMap<BaseMessage, number>();
+
+function tokensOf(message: BaseMessage): number {
+  let n = messageTokens.get(message);
+  if (n === undefined) {
+    const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+    const calls = message instanceof AIMessage && message.tool_calls?.length ? JSON.stringify(message.tool_calls.map((c) => [c.name, c.args])) : '';
+    n = 3 + countTokens(text) + countTokens(calls);
+    messageTokens.set(message, n);
+  }
+  return n;
+}
+
+function countTokens(text: string): number {
+  return text.length === 0 ? 0 : o200kEncoder().encode(text, 'all').length;
+}
+
+/**
+ * The history the model sees, bounded in tokens rather than messages: ten short turns cost
+ * less than one turn that listed a week of slots, and the bound is what the provider
+ * charges. The latest messages that fit, starting on a human message; the current turn is
+ * always whole, however long.
+ */
+export async function tokenWindowHistory(messages: BaseMessage[], maxTokens: number): Promise<BaseMessage[]> {
+  const complete = answerDanglingToolCalls(messages);
+  const trimmed = await trimMessages(complete, {
+    maxTokens,
+    tokenCounter: (batch) => batch.reduce((sum, m) => sum + tokensOf(m), 0),
+    strategy: 'last',
+    startOn: 'human',
+    includeSystem: false,
+    allowPartial: false,
+  });
   const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
   if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
   return trimmed;
