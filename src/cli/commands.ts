@@ -4,6 +4,7 @@ import { registerAdmissionBench } from './bench-admission-command.js';
 import { registerScaleBench } from './bench-scale-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';
+import { registerTokenBench } from './bench-tokens-command.js';
 import { registerChatCommand } from './chat-command.js';
 import { registerClusterCommand } from './cluster-command.js';
 import { registerLoadtestCommands } from './loadtest-command.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerSimBench(bench);
   registerBookingBench(bench);
   registerScaleBench(bench);
+  registerTokenBench(bench);
 }
