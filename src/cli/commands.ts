@@ -8,6 +8,7 @@ import { registerTokenBench } from './bench-tokens-command.js';
 import { registerChatCommand } from './chat-command.js';
 import { registerClusterCommand } from './cluster-command.js';
 import { registerLoadtestCommands } from './loadtest-command.js';
+import { registerPlanCommand } from './plan-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
 
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerChatCommand(program);
   registerClusterCommand(program);
   registerLoadtestCommands(program);
+  registerPlanCommand(program);
   const bench = program.command('bench').description('Benchmarks that print figures (never timed tests).');
   registerAdmissionBench(bench);
   registerServiceBench(bench);
