@@ -7,7 +7,7 @@ import type { AgentCounters } from './agent-counters.js';
 import { answerCacheKey, contentVersion, createAnswerCache } from './answer-cache.js';
 import { createAvailabilityCache } from './availability-cache.js';
 import { availabilityAnswer, createBookingTools } from './booking-tools.js';
-import { prefetchedMessages, slotQuestion } from './slot-prefetch.js';
+import { prefetchedMessages, slotIsFree, slotQuestion } from './slot-prefetch.js';
 import { createChatModel } from './chat-model.js';
 import { createAgentGraph, type AgentGraph } from './graph.js';
 import { buildCompactSystemPrompt, buildSystemPrompt } from './system-prompt.js';
@@ -71,7 +71,9 @@ export function buildAgent(options: BuildAgentOptions): AgentGraph {
     if (!question) return [];
     // A refusal (a date in the past, a closed day) is left for the model's own call to meet.
     const answer = await availabilityAnswer(bookings, question, PREFETCH_SLOTS, availabilityCache).catch(() => undefined);
-    return answer === undefined ? [] : prefetchedMessages(question, answer);
+    // Only a free slot is shown: for a taken one the model's own booking call meets the
+    // refusal, whose nearest free times the templated answer offers.
+    return answer !== undefined && slotIsFree(answer) ? prefetchedMessages(question, answer) : [];
   };
   const toolsText = JSON.stringify(tools.map((t) => convertToOpenAITool(t)));
   const catalogueVersion = contentVersion(business);

@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
 import { o200kEncoder } from '../shared/o200k-prompt.js';
+import { LruCache } from '../sim/lru-cache.js';
 import { toolFailure } from './tool-failure.js';
 
 /**
@@ -25,22 +26,27 @@ export async function visibleHistory(messages: BaseMessage[], maxMessages: numbe
   return trimmed;
 }
 
-/** Tokens of one message as the provider counts it (content, tool calls, 3 of framing), kept per message object. */
-const messageTokens = new WeakMap<BaseMessage, number>();
+/**
+ * Tokens of a text, kept by the text: a thread's history is read back from its checkpoint as
+ * new objects on every run, but its texts are the same strings, so each is encoded once.
+ */
+const textTokens = new LruCache<string, number>(20_000);
 
-function tokensOf(message: BaseMessage): number {
-  let n = messageTokens.get(message);
+function countTokens(text: string): number {
+  if (text.length === 0) return 0;
+  let n = textTokens.get(text);
   if (n === undefined) {
-    const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
-    const calls = message instanceof AIMessage && message.tool_calls?.length ? JSON.stringify(message.tool_calls.map((c) => [c.name, c.args])) : '';
-    n = 3 + countTokens(text) + countTokens(calls);
-    messageTokens.set(message, n);
+    n = o200kEncoder().encode(text, 'all').length;
+    textTokens.set(text, n);
   }
   return n;
 }
 
-function countTokens(text: string): number {
-  return text.length === 0 ? 0 : o200kEncoder().encode(text, 'all').length;
+/** Tokens of one message as the provider counts it: content, tool calls, 3 of framing. */
+function tokensOf(message: BaseMessage): number {
+  const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+  const calls = message instanceof AIMessage && message.tool_calls?.length ? JSON.stringify(message.tool_calls.map((c) => [c.name, c.args])) : '';
+  return 3 + countTokens(text) + countTokens(calls);
 }
 
 /**

@@ -4,10 +4,10 @@ import type { PromptService } from './system-prompt.js';
 /**
  * A message that names one service, one date and one time ("Please book a Classic haircut
  * on 2026-12-03 at 10:00", "Is 10:00 free for a beard trim on 2026-12-04?") is about that
- * slot whatever it asks. The agent looks the slot up before the model's first step and puts
- * the answer in the prompt as the check_availability call it would otherwise make: the model
- * books (or answers) at once instead of checking first, one call instead of two. The lookup
- * is in the prompt only, never in the thread's history.
+ * slot whatever it asks. The agent looks the slot up before the model's first step and, when
+ * it is free, puts the answer in the prompt as the check_availability call the model would
+ * otherwise make: the model books (or answers) at once instead of checking first, one call
+ * instead of two. The lookup is in the prompt only, never in the thread's history.
  */
 export interface SlotQuestion {
   service: string;
@@ -29,6 +29,16 @@ export function slotQuestion(text: string, services: readonly PromptService[]): 
   const longest = named.sort((a, b) => b.name.length - a.name.length)[0];
   if (!longest || named.some((s) => s !== longest && !longest.name.toLowerCase().includes(s.name.toLowerCase()))) return undefined;
   return { service: longest.name, date: [...dates][0]!, time: [...times][0]! };
+}
+
+/** Whether a check_availability answer says the asked-for slot is free. */
+export function slotIsFree(answer: string): boolean {
+  try {
+    const parsed = JSON.parse(answer) as { requested?: { available?: unknown } };
+    return parsed.requested?.available === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The lookup as a tool call and its result, placed after the turn's message. */
