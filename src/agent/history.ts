@@ -12,15 +12,15 @@ import { toolFailure } from './tool-failure.js';
 export async function visibleHistory(messages: BaseMessage[], maxMessages: number): Promise<BaseMessage[]> {
   const complete = answerDanglingToolCalls(messages);
   if (complete.length <= maxMessages) return complete;
-  const trimmed = await trimMessages(complete, {
-    maxTokens: maxMessages,
-    tokenCounter: (batch) => batch.length,
-    strategy: 'last',
-    startOn: 'human',
-    includeSystem: false,
-    allowPartial: false,
-  });
-  // The current turn alone may be longer than the window; the model must still see it whole.
+  return latestWithin(complete, maxMessages, (batch) => batch.length);
+}
+
+/**
+ * The latest messages whose cost fits `budget`, starting on a human message. The current turn
+ * alone may be longer than the window; the model must still see it whole.
+ */
+async function latestWithin(complete: BaseMessage[], budget: number, cost: (batch: BaseMessage[]) => number): Promise<BaseMessage[]> {
+  const trimmed = await trimMessages(complete, { maxTokens: budget, tokenCounter: cost, strategy: 'last', startOn: 'human', includeSystem: false, allowPartial: false });
   const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
   if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
   return trimmed;
@@ -56,18 +56,7 @@ function tokensOf(message: BaseMessage): number {
  * always whole, however long.
  */
 export async function tokenWindowHistory(messages: BaseMessage[], maxTokens: number): Promise<BaseMessage[]> {
-  const complete = answerDanglingToolCalls(messages);
-  const trimmed = await trimMessages(complete, {
-    maxTokens,
-    tokenCounter: (batch) => batch.reduce((sum, m) => sum + tokensOf(m), 0),
-    strategy: 'last',
-    startOn: 'human',
-    includeSystem: false,
-    allowPartial: false,
-  });
-  const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
-  if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
-  return trimmed;
+  return latestWithin(answerDanglingToolCalls(messages), maxTokens, (batch) => batch.reduce((sum, m) => sum + tokensOf(m), 0));
 }
 
 /**
