@@ -82,7 +82,7 @@ describe('answer cache in Redis', () => {
     const env = { OPENAI_BASE_URL: `${sim.url}/v1`, OPENAI_API_KEY: 'sim-key', CONCIERGE_REDIS_URL: REDIS_URL, CONCIERGE_REDIS_PREFIX: prefix };
     const servers: CliProcess[] = [];
     try {
-      for (const name of ['a', 'b']) servers.push(await spawnCliServer(['serve', '--port', '0', '--db', join(dir, `${name}.db`), '--business', businessFile, '--sim-latency', 'off'], env));
+      for (const name of ['a', 'b']) servers.push(await spawnCliServer(['serve', '--port', '0', '--db', join(dir, `${name}.db`), '--business', businessFile, '--sim-latency', 'off'], env, 120_000));
       const [a, b] = servers as [CliProcess, CliProcess];
       const onA = await ask(a.url);
       expect(onA.llmCalls).toBe(1);
@@ -94,11 +94,11 @@ describe('answer cache in Redis', () => {
       for (const server of servers) server.child.kill('SIGTERM');
       await Promise.all(servers.map((s) => s.exited));
     }
-  }, 120_000);
+  }, 300_000);
 
   it('misses after the business file changes, and across models and system prompts', async () => {
     const shared = { openaiBaseUrl: `${sim.url}/v1`, openaiApiKey: 'sim-key', redisUrl: REDIS_URL, redisPrefix: prefix };
-    const run = async (flags: Record<string, unknown>) => {
+    const run = async (flags: Record<string, unknown>): Promise<number> => {
       const server = await startTestServer({ ...shared, ...flags });
       try {
         return (await ask(server.url)).llmCalls;
@@ -106,15 +106,18 @@ describe('answer cache in Redis', () => {
         await server.stop();
       }
     };
-    // The first test stored this file's answer: a new process with the same file hits.
-    expect(await run({ business: businessFile })).toBe(0);
+    // Stored by one process, answered by the next with the same file.
+    const other = `${prefix}changes:`;
+    const again = async (flags: Record<string, unknown>) => run({ ...flags, redisPrefix: other });
+    expect(await again({ business: businessFile })).toBe(1);
+    expect(await again({ business: businessFile })).toBe(0);
     // Another model: a different key.
-    expect(await run({ business: businessFile, model: 'gpt-4o-mini-2024-07-18' })).toBe(1);
+    expect(await again({ business: businessFile, model: 'gpt-4o-mini-2024-07-18' })).toBe(1);
     // Another business (another system prompt): the demo business.
-    expect(await run({})).toBe(1);
+    expect(await again({})).toBe(1);
     // The owner changes a price: the catalogue version and the prompt change, so it misses.
     writeFileSync(businessFile, readFileSync(businessFile, 'utf8').replace(/priceUsd: (\d+)/, (_, p: string) => `priceUsd: ${Number(p) + 1}`));
-    expect(await run({ business: businessFile })).toBe(1);
-    expect(await run({ business: businessFile })).toBe(0);
+    expect(await again({ business: businessFile })).toBe(1);
+    expect(await again({ business: businessFile })).toBe(0);
   }, 120_000);
 });
