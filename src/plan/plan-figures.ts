@@ -20,7 +20,8 @@ export interface PlanFigures {
 /**
  * What this version measures with `concierge bench tokens` (lean agent, answer cache off,
  * seed preset, quick mode) and `concierge loadtest --preset seed` on the simulator's default
- * latency profile: 1,373 charged tokens per two-message conversation, one call per message.
+ * latency profile: 1,373 charged tokens per two-message conversation, one call per message,
+ * about 40 ms of server CPU per message (`concierge loadtest --preset seed`, real time).
  */
 export const DEFAULT_FIGURES: PlanFigures = Object.freeze({
   source: 'defaults (lean agent, answer cache off, measured on the simulator)',
@@ -28,7 +29,7 @@ export const DEFAULT_FIGURES: PlanFigures = Object.freeze({
   llmCallsPerMessage: 1,
   callP50Ms: 1500,
   callP95Ms: 2600,
-  cpuPerMessageMs: 12,
+  cpuPerMessageMs: 40,
   promptPerCall: 527,
   cachedPerCall: 0,
   completionPerCall: 65,
