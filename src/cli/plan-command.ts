@@ -51,7 +51,7 @@ export function registerPlanCommand(program: Command): void {
     sources,
     async (s) => {
       const report = s.from ? await readReport(s.from) : undefined;
-      const figures = report ? figuresFromReport(report, `measured in ${s.from}`) : DEFAULT_FIGURES;
+      const figures = report ? figuresFromReport(report, s.from!) : DEFAULT_FIGURES;
       const plan = planCapacity({
         users: s.users,
         messages: s.messages,

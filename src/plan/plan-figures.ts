@@ -1,3 +1,4 @@
+import { reportInvalid } from '../loadtest/loadtest-errors.js';
 import type { LoadTestReport, StageReport } from '../loadtest/report-types.js';
 import { GPT_4O_MINI_TIERS } from '../shared/openai-tiers.js';
 
@@ -53,9 +54,10 @@ export function reportLimits(report: LoadTestReport): { tier: string; rpm: numbe
 }
 
 /** Per-message figures from a report's largest stage, in real time. */
-export function figuresFromReport(report: LoadTestReport, source: string): PlanFigures {
+export function figuresFromReport(report: LoadTestReport, file: string): PlanFigures {
+  const source = `measured in ${file}`;
   const stage = stageOf(report);
-  if (!stage) throw new Error('the report has no stage with messages');
+  if (!stage) throw reportInvalid(file, 'it has no stage that sent messages');
   const f = report.timeScale;
   const stats = (stage.provider.stats ?? {}) as SimStats;
   const messages = stage.messages.total;

@@ -35,7 +35,7 @@ export function reportPlanSection(report: LoadTestReport): string[] {
   out.push('', 'Counted by the server over each stage (`/stats` `agent`, reset before the stage).', '');
   const p95 = report.config.thresholds.map((t) => /^\s*p\(95\)\s*<\s*([\d.]+)\s*(ms|s)?\s*$/i.exec(t)).find(Boolean);
   const p95Ms = p95 ? Number(p95[1]) * (p95[2]?.toLowerCase() === 's' ? 1000 : 1) : 10_000;
-  const figures = figuresFromReport(report, `this run's ${stage.label} stage`);
+  const figures = { ...figuresFromReport(report, 'report.json'), source: `this run's ${stage.label} stage` };
   const plan = planCapacity({ users: stage.users, messages: report.config.messages, p95Ms, thinkTimeMs: report.config.thinkTimeMs, activeHours: 8, figures, model: report.pricing.model });
   out.push(renderPlan(plan), '');
   const prediction = predictReportStage(report, figures);
