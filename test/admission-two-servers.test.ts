@@ -32,6 +32,8 @@ describe('two server processes sharing one Redis budget', () => {
         CONCIERGE_LLM_TPM: String(tpm),
         // Long enough that every message is served: this test is about the provider's limits.
         CONCIERGE_DEADLINE_MS: '3600000',
+        // Every message spends budget: the same first question is not answered from the cache.
+        CONCIERGE_ANSWER_CACHE: 'off',
       };
       for (const pod of ['a', 'b']) servers.push(await spawnCliServer(['serve', '--port', '0', '--db', join(dir, `${pod}.db`)], env));
 

@@ -49,7 +49,9 @@ async function confirmedBookings(customerPrefix: string): Promise<Array<{ custom
 beforeAll(async () => {
   ({ cluster, schema, stop } = await startTestCluster({
     name: 'cluster_test',
-    serveArgs: ['--lease-ms', String(LEASE_MS), '--database-pool-size', '6', '--shutdown-grace-ms', '2000'],
+    // The legacy agent answers a booking with a second model call, so a run lasts long enough
+    // for another replica to join its stream while it executes.
+    serveArgs: ['--lease-ms', String(LEASE_MS), '--database-pool-size', '6', '--shutdown-grace-ms', '2000', '--agent-profile', 'legacy'],
     simArgs: ['--latency', 'gpt-4o-mini', '--ttft-ms', '150', '--output-tps', '400'],
   }));
 }, 120_000);

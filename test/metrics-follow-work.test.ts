@@ -22,7 +22,10 @@ describe('metrics follow the work', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The legacy agent: the simulated model's path for a taken slot (check first, or book and
+    // meet the refusal) is drawn from a seed that includes the prompt; with the legacy prompt
+    // the second customer books and meets SLOT_FULL, which is what this test counts.
+    server = await startTestServer({ agentProfile: 'legacy' });
   });
   afterAll(async () => {
     await server?.stop();
@@ -90,7 +93,8 @@ describe('a shed shows in concierge_admission_shed_total', () => {
     // Six requests a minute (5.7 with the safety margin), real time, and one-call messages:
     // five messages spend the budget, and the sixth's predicted wait (over 3 s for the rest of
     // a request) is beyond its 2 s deadline.
-    const server = await startTestServer({ llmRpm: 6, llmTpm: 10_000_000, deadlineMs: 2000, callsPerMessage: 1 });
+    // The answer cache off: every message must spend budget.
+    const server = await startTestServer({ llmRpm: 6, llmTpm: 10_000_000, deadlineMs: 2000, callsPerMessage: 1, answerCache: 'off' });
     try {
       const before = await scrape(`${server.url}/metrics`);
       const statuses: number[] = [];

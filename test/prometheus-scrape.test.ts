@@ -47,6 +47,8 @@ describe.skipIf(!hasPrometheus)('a real Prometheus scraping a server and the sim
       llmRpm: 500,
       llmTpm: TPM,
       timeScale: F,
+      // The load below is sized in the legacy agent's tokens per message.
+      agentProfile: 'legacy',
     });
     writeFileSync(join(dir, 'alerts.yml'), scaledRules(readFileSync(new URL('../deploy/prometheus/alerts.yml', import.meta.url), 'utf8'), F));
     writeFileSync(

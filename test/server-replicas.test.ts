@@ -139,7 +139,8 @@ describe('replicas on one Postgres and one Redis', () => {
   });
 
   it('cancels a run executing on another replica: its replica stops it, its caller hears RUN_CANCELLED', async () => {
-    const slow = await startTestServer({ databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'slow', leaseMs: '2000', simLatency: 'gpt-4o-mini' });
+    // The answer cache off: the run must be executing (on the model) when the cancel arrives.
+    const slow = await startTestServer({ databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'slow', leaseMs: '2000', simLatency: 'gpt-4o-mini', answerCache: 'off' });
     try {
       const thread = await client(slow, 'hal').threads.create();
       const answer = postWait(slow, thread.thread_id, 'hal', 'What services do you offer?');
@@ -163,7 +164,8 @@ describe('replicas on one Postgres and one Redis', () => {
   });
 
   it('on shutdown: not ready at once, claims nothing more, finishes its runs within the grace, releases its leases', async () => {
-    const flags = { databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'c', leaseMs: '2000', simLatency: 'gpt-4o-mini', shutdownGraceMs: '20000' };
+    const flags = { databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: '4', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix, replicaId: 'c', leaseMs: '2000', simLatency: 'gpt-4o-mini', shutdownGraceMs: '20000', answerCache: 'off' };
+    // The answer cache off: the run in progress must really be in progress when shutdown begins.
     const c = await startTestServer(flags);
     let closed = false;
     try {

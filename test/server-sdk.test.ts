@@ -49,7 +49,10 @@ describe('agent server with the official LangGraph SDK client', () => {
     const second = (await client.runs.wait(thread.thread_id, 'concierge', {
       input: { messages: [{ role: 'user', content: `Is a Classic haircut free on ${date} at 10:00?` }] },
     })) as unknown as RunValues;
-    expect(toolNames(second.messages)).toContain('check_availability');
+    // The lean agent looks up the slot a message names before the model's step, so the model
+    // answers from it at once (no check_availability call in the thread).
+    expect(lastText(second)).toMatch(/10:00/);
+    expect(second.usage.run.llmCalls).toBe(1);
 
     const events: Array<{ event: string; data: unknown }> = [];
     for await (const event of client.runs.stream(thread.thread_id, 'concierge', {

@@ -115,7 +115,7 @@ describe('structured logs', () => {
       queueWaitMs: expect.any(Number),
       durationMs: expect.any(Number),
     });
-    expect(waited!.llmCalls).toBeGreaterThanOrEqual(2);
+    expect(waited!.llmCalls).toBeGreaterThanOrEqual(1);
     expect(waited!.promptTokens).toBeGreaterThan(0);
     expect(streamed).toMatchObject({ reqId: requests[3]!.reqId, status: 'success', threadId: thread.thread_id });
   });

@@ -73,7 +73,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the customer chat at / in Chromium', () => {
 
   beforeAll(async () => {
     // A realistic token rate (the simulator's "fast" profile), so the answer really streams.
-    server = await startTestServer({ simLatency: 'fast' });
+    // The legacy agent writes the booking answer with the model, token by token; the lean one
+    // writes it from the tool result at once, which would leave nothing to watch stream.
+    server = await startTestServer({ simLatency: 'fast', agentProfile: 'legacy' });
     date = await findOpenDate(server.url, 'beard-trim', '11:00');
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1000, height: 800 } });

@@ -6,11 +6,13 @@ import type { Booking } from '../booking/booking-store.js';
 import type { BookingService } from '../booking/booking-service.js';
 import { currentRunContext } from '../llm/run-context.js';
 import { isConciergeError } from '../shared/errors.js';
+import type { AvailabilityCache } from './availability-cache.js';
 import { toolFailure } from './tool-failure.js';
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').describe('Date as YYYY-MM-DD');
-const time = z.string().regex(/^\d{2}:\d{2}$/, 'HH:MM').describe('Start time as HH:MM (24h)');
-const code = z.string().min(4).max(20).describe('The confirmation code, like BK-7Q4M2X');
+const date = () => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const time = () => z.string().regex(/^\d{2}:\d{2}$/, 'HH:MM');
+const code = () => z.string().min(4).max(20);
+const service = () => z.string().min(1);
 
 /**
  * The customer comes from the run's config, which the server sets from the authenticated
@@ -60,30 +62,75 @@ async function invokeTool(work: () => Promise<unknown>): Promise<string> {
   }
 }
 
-export function createBookingTools(bookings: BookingService): StructuredToolInterface[] {
+/**
+ * Tool descriptions: `full` as they were, `compact` for the lean profile. Tool definitions
+ * ride in every call's prompt, so the compact ones drop the argument descriptions (the names
+ * and the system prompt's "Dates YYYY-MM-DD, times HH:MM" say it) and keep one short line.
+ */
+export type ToolWording = 'full' | 'compact';
+
+const COMPACT: Record<string, string> = {
+  list_services: 'List services.',
+  check_availability: 'Free slots of a service on a date; with a time, check that slot.',
+  book_appointment: 'Book a service at a date and time.',
+  cancel_booking: 'Cancel a booking by its code.',
+  reschedule_booking: 'Move a booking to a new date and time.',
+  list_my_bookings: "List the customer's upcoming bookings.",
+};
+
+/**
+ * What check_availability answers, as JSON text: the slot asked for (if a time is given) and
+ * up to `limit` free times nearest to it. Served from the availability cache when there is one.
+ */
+export function availabilityAnswer(bookings: BookingService, args: { service: string; date: string; time?: string | undefined }, limit: number, cache?: AvailabilityCache): Promise<string> {
+  const load = async () => {
+    const result = await bookings.availability({ service: args.service, from: args.date, to: args.date, ...(args.time ? { time: args.time } : {}), limit });
+    return JSON.stringify({
+      service: { id: result.service.id, name: result.service.name },
+      date: args.date,
+      ...(result.requested ? { requested: result.requested } : {}),
+      slots: result.slots,
+    });
+  };
+  const service = bookings.findService(args.service)?.id;
+  // An unknown service is refused by the booking service, never cached.
+  return cache && service ? cache.lookup(service, args.date, `${args.time ?? ''}|${limit}`, load) : load();
+}
+
+export interface BookingToolsExtras {
+  /** Availability answers reused until a booking changes their date. */
+  availabilityCache?: AvailabilityCache | undefined;
+}
+
+export function createBookingTools(bookings: BookingService, wording: ToolWording = 'full', extras: BookingToolsExtras = {}): StructuredToolInterface[] {
+  const compact = wording === 'compact';
+  const cache = extras.availabilityCache;
+  const changed = async (date?: string) => {
+    if (cache) await cache.invalidate(date);
+  };
+  const describe = <T extends z.ZodType>(schema: T, text: string): T => (compact ? schema : schema.describe(text));
+  const fields = {
+    date: describe(date(), 'Date as YYYY-MM-DD'),
+    time: describe(time(), 'Start time as HH:MM (24h)'),
+    code: describe(code(), 'The confirmation code, like BK-7Q4M2X'),
+    service: describe(service(), 'Service id or name'),
+  };
+  const described = (name: string, full: string) => (compact ? (COMPACT[name] ?? full) : full);
   const listServices = tool(
     async () =>
       invokeTool(async () => ({
         services: bookings.listServices().map((s) => ({ id: s.id, name: s.name, durationMin: s.durationMin, priceUsd: s.priceUsd, capacity: s.capacity, description: s.description })),
       })),
-    { name: 'list_services', description: 'List the services the business offers, with duration, price and id.', schema: z.object({}) },
+    { name: 'list_services', description: described('list_services', 'List the services the business offers, with duration, price and id.'), schema: z.object({}) },
   );
 
   const checkAvailability = tool(
     async (args) =>
-      invokeTool(async () => {
-        const result = await bookings.availability({ service: args.service, from: args.date, to: args.date, ...(args.time ? { time: args.time } : {}), limit: 12 });
-        return {
-          service: { id: result.service.id, name: result.service.name },
-          date: args.date,
-          ...(result.requested ? { requested: result.requested } : {}),
-          slots: result.slots,
-        };
-      }),
+      invokeTool(async () => JSON.parse(await availabilityAnswer(bookings, args, 12, cache)) as unknown),
     {
       name: 'check_availability',
-      description: 'Find free appointment slots for a service on a date. Give a time to check that exact slot.',
-      schema: z.object({ service: z.string().min(1).describe('Service id or name'), date, time: time.optional() }),
+      description: described('check_availability', 'Find free appointment slots for a service on a date. Give a time to check that exact slot.'),
+      schema: z.object({ service: fields.service, date: fields.date, time: fields.time.optional() }),
     },
   );
 
@@ -98,33 +145,40 @@ export function createBookingTools(bookings: BookingService): StructuredToolInte
         const key = `agent:${bookings.requireService(args.service).id}:${args.date}T${args.time}`;
         // Cancelling or moving a booking frees its key, so booking that slot again later works.
         const result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
+        if (!result.replayed) await changed(result.booking.date);
         return { ok: true, booking: bookingView(result.booking), ...(result.replayed ? { alreadyBooked: true } : {}) };
       }),
     {
       name: 'book_appointment',
-      description: 'Book an appointment for the current customer at a service, date and time.',
-      schema: z.object({ service: z.string().min(1).describe('Service id or name'), date, time, notes: z.string().max(500).optional() }),
+      description: described('book_appointment', 'Book an appointment for the current customer at a service, date and time.'),
+      schema: z.object({ service: fields.service, date: fields.date, time: fields.time, notes: z.string().max(500).optional() }),
     },
   );
 
   const cancelBooking = tool(
     async (args, config) =>
-      invokeTool(async () => ({ ok: true, booking: bookingView(await bookings.cancel({ customerId: customerOf(config).customerId, code: args.code })) })),
-    { name: 'cancel_booking', description: "Cancel one of the current customer's bookings by its confirmation code.", schema: z.object({ code }) },
+      invokeTool(async () => {
+        const booking = await bookings.cancel({ customerId: customerOf(config).customerId, code: args.code });
+        await changed(booking.date);
+        return { ok: true, booking: bookingView(booking) };
+      }),
+    { name: 'cancel_booking', description: described('cancel_booking', "Cancel one of the current customer's bookings by its confirmation code."), schema: z.object({ code: fields.code }) },
   );
 
   const rescheduleBooking = tool(
     async (args, config) =>
-      invokeTool(async () => ({
-        ok: true,
-        booking: bookingView(await bookings.reschedule({ customerId: customerOf(config).customerId, code: args.code, date: args.date, time: args.time })),
-      })),
-    { name: 'reschedule_booking', description: "Move one of the current customer's bookings to a new date and time.", schema: z.object({ code, date, time }) },
+      invokeTool(async () => {
+        const booking = await bookings.reschedule({ customerId: customerOf(config).customerId, code: args.code, date: args.date, time: args.time });
+        // The old date is not at hand here: every date's entries go.
+        await changed();
+        return { ok: true, booking: bookingView(booking) };
+      }),
+    { name: 'reschedule_booking', description: described('reschedule_booking', "Move one of the current customer's bookings to a new date and time."), schema: z.object({ code: fields.code, date: fields.date, time: fields.time }) },
   );
 
   const listMyBookings = tool(
     async (_args, config) => invokeTool(async () => ({ bookings: (await bookings.listForCustomer(customerOf(config).customerId)).map(bookingView) })),
-    { name: 'list_my_bookings', description: "List the current customer's upcoming bookings.", schema: z.object({}) },
+    { name: 'list_my_bookings', description: described('list_my_bookings', "List the current customer's upcoming bookings."), schema: z.object({}) },
   );
 
   return [listServices, checkAvailability, bookAppointment, cancelBooking, rescheduleBooking, listMyBookings];

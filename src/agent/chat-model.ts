@@ -6,7 +6,7 @@ import type { ChatModelSettings } from '../llm/llm-client.js';
  * is always sent (LangChain sends the legacy `max_tokens` for non-reasoning models, so it goes
  * through modelKwargs instead).
  */
-export function createChatModel(settings: ChatModelSettings): ChatOpenAI {
+export function createChatModel(settings: ChatModelSettings, maxCompletionTokens = settings.maxCompletionTokens): ChatOpenAI {
   return new ChatOpenAI({
     model: settings.model,
     apiKey: settings.apiKey,
@@ -14,7 +14,7 @@ export function createChatModel(settings: ChatModelSettings): ChatOpenAI {
     timeout: settings.timeoutMs,
     streamUsage: true,
     ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
-    modelKwargs: { max_completion_tokens: settings.maxCompletionTokens },
+    modelKwargs: { max_completion_tokens: maxCompletionTokens },
     configuration: { baseURL: settings.baseURL, fetch: settings.fetch },
   });
 }

@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { describe, expect, it } from 'vitest';
-import { answerDanglingToolCalls, visibleHistory } from './history.js';
+import { answerDanglingToolCalls, tokenWindowHistory, visibleHistory } from './history.js';
 
 function turn(i: number) {
   return [
@@ -47,5 +47,22 @@ describe('visibleHistory', () => {
     // A complete history is left as it is.
     const whole = turn(1);
     expect(answerDanglingToolCalls(whole)).toEqual(whole);
+  });
+});
+
+describe('tokenWindowHistory', () => {
+  it('keeps the latest turns that fit the token budget, starting on a human message', async () => {
+    const messages = [1, 2, 3, 4, 5].flatMap(turn);
+    const whole = await tokenWindowHistory(messages, 10_000);
+    expect(whole).toEqual(messages);
+    const window = await tokenWindowHistory(messages, 60);
+    expect(window.length).toBeLessThan(messages.length);
+    expect(window[0]).toBeInstanceOf(HumanMessage);
+    expect(window.at(-1)).toEqual(messages.at(-1));
+  });
+
+  it('keeps the current turn whole, however long', async () => {
+    const long = [new HumanMessage('book it'), new AIMessage('x'.repeat(2000))];
+    expect(await tokenWindowHistory([...turn(1), ...long], 10)).toEqual(long);
   });
 });

@@ -1,4 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
+import { o200kEncoder } from '../shared/o200k-prompt.js';
+import { LruCache } from '../sim/lru-cache.js';
 import { toolFailure } from './tool-failure.js';
 
 /**
@@ -10,18 +12,51 @@ import { toolFailure } from './tool-failure.js';
 export async function visibleHistory(messages: BaseMessage[], maxMessages: number): Promise<BaseMessage[]> {
   const complete = answerDanglingToolCalls(messages);
   if (complete.length <= maxMessages) return complete;
-  const trimmed = await trimMessages(complete, {
-    maxTokens: maxMessages,
-    tokenCounter: (batch) => batch.length,
-    strategy: 'last',
-    startOn: 'human',
-    includeSystem: false,
-    allowPartial: false,
-  });
-  // The current turn alone may be longer than the window; the model must still see it whole.
+  return latestWithin(complete, maxMessages, (batch) => batch.length);
+}
+
+/**
+ * The latest messages whose cost fits `budget`, starting on a human message. The current turn
+ * alone may be longer than the window; the model must still see it whole.
+ */
+async function latestWithin(complete: BaseMessage[], budget: number, cost: (batch: BaseMessage[]) => number): Promise<BaseMessage[]> {
+  const trimmed = await trimMessages(complete, { maxTokens: budget, tokenCounter: cost, strategy: 'last', startOn: 'human', includeSystem: false, allowPartial: false });
   const lastHuman = complete.findLastIndex((m) => m instanceof HumanMessage);
   if (lastHuman >= 0 && complete.length - lastHuman > trimmed.length) return complete.slice(lastHuman);
   return trimmed;
+}
+
+/**
+ * Tokens of a text, kept by the text: a thread's history is read back from its checkpoint as
+ * new objects on every run, but its texts are the same strings, so each is encoded once.
+ */
+const textTokens = new LruCache<string, number>(20_000);
+
+function countTokens(text: string): number {
+  if (text.length === 0) return 0;
+  let n = textTokens.get(text);
+  if (n === undefined) {
+    n = o200kEncoder().encode(text, 'all').length;
+    textTokens.set(text, n);
+  }
+  return n;
+}
+
+/** Tokens of one message as the provider counts it: content, tool calls, 3 of framing. */
+function tokensOf(message: BaseMessage): number {
+  const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+  const calls = message instanceof AIMessage && message.tool_calls?.length ? JSON.stringify(message.tool_calls.map((c) => [c.name, c.args])) : '';
+  return 3 + countTokens(text) + countTokens(calls);
+}
+
+/**
+ * The history the model sees, bounded in tokens rather than messages: ten short turns cost
+ * less than one turn that listed a week of slots, and the bound is what the provider
+ * charges. The latest messages that fit, starting on a human message; the current turn is
+ * always whole, however long.
+ */
+export async function tokenWindowHistory(messages: BaseMessage[], maxTokens: number): Promise<BaseMessage[]> {
+  return latestWithin(answerDanglingToolCalls(messages), maxTokens, (batch) => batch.reduce((sum, m) => sum + tokensOf(m), 0));
 }
 
 /**

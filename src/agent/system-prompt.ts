@@ -38,3 +38,21 @@ export function buildSystemPrompt(business: PromptBusiness, now: Date): string {
     'Answer briefly and give the confirmation code after a booking.',
   ].join('\n');
 }
+
+/**
+ * The lean profile's prompt: about half the tokens of `buildSystemPrompt`, sent with every
+ * call. What never changes for a business comes first (instructions, then the catalogue),
+ * today's date last, so the prefix a provider caches stays the same across days and turns.
+ * Services are named without ids: the tools accept a name, and ids cost tokens on every call.
+ */
+export function buildCompactSystemPrompt(business: PromptBusiness, now: Date): string {
+  const today = todayIn(business.timeZone, now);
+  const weekday = weekdayOf(today);
+  return [
+    `You book appointments at ${business.name}. Use the tools for slots and bookings; never invent times, prices or codes.`,
+    'Book as soon as service, date and time are known: a full slot returns the nearest free times to offer. Be brief.',
+    'Services (name, duration, price):',
+    ...business.services.map((s) => `- ${s.name}, ${s.durationMin} min, $${s.priceUsd}`),
+    `Today is ${today} (${weekday}), ${business.timeZone}. Dates YYYY-MM-DD, times HH:MM.`,
+  ].join('\n');
+}

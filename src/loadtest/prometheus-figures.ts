@@ -26,6 +26,8 @@ export interface PrometheusFigures {
   queueWaitMeanMs: number | null;
   /** The lowest share of the provider budget left at the end of the stage, per resource, over the targets. */
   budgetLeftAtEnd: { requests: number | null; tokens: number | null };
+  /** CPU seconds the server processes used during the stage (user + system), summed over the targets. */
+  cpuSec?: number;
 }
 
 const RUN_STATUSES = ['success', 'error', 'timeout', 'interrupted'] as const;
@@ -65,6 +67,7 @@ export function stageFigures(before: Exposition[], after: Exposition[]): Prometh
     runP95Ms: toMs(histogramQuantile(0.95, bucketIncrease('concierge_run_duration_seconds'))),
     queueWaitMeanMs: queueWaits > 0 ? (increase('concierge_admission_queue_wait_seconds_sum') / queueWaits) * 1000 : null,
     budgetLeftAtEnd: { requests: lowest('requests'), tokens: lowest('tokens') },
+    cpuSec: increase('process_cpu_seconds_total'),
   };
 }
 

@@ -1,3 +1,4 @@
+import { reportPlanSection } from '../plan/report-plan.js';
 import { labSection } from './lab-markdown.js';
 import { FAILURE_CAUSE_MEANINGS, FIXED_FAILURE_CAUSES } from './failure-cause.js';
 import { fmtCheckValue, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd } from './format.js';
@@ -126,6 +127,7 @@ export function renderMarkdown(report: LoadTestReport): string {
   push('- Every latency distribution is stored in report.json as an HdrHistogram (microseconds, compressed base64), so any percentile can be recomputed.');
   push(`- Environment: Node ${report.environment.node}, ${report.environment.platform}/${report.environment.arch}, ${report.environment.cpus} × ${report.environment.cpuModel}, ${fmtInt(report.environment.totalMemoryMb)} MB; load generator, server and simulator on this one machine${c.localStack ? '' : ' (unless the target is remote)'}.`);
   push('');
+  push(...reportPlanSection(report));
   return out.join('\n');
 }
 

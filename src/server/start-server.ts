@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { BookingService } from '../booking/booking-service.js';
-import { createBookingTools } from '../agent/booking-tools.js';
-import { createChatModel } from '../agent/chat-model.js';
-import { createAgentGraph, type AgentGraph } from '../agent/graph.js';
-import { buildSystemPrompt } from '../agent/system-prompt.js';
+import { agentCountersView, createAgentCounters, resetAgentCounters } from '../agent/agent-counters.js';
+import { buildAgent } from '../agent/build-agent.js';
+import type { AgentGraph } from '../agent/graph.js';
 import { createLocalBus, createRedisBus } from '../cluster/coordination-bus.js';
 import { createPollingRelay } from '../cluster/event-relay.js';
 import { RedisEventRelay } from '../cluster/redis-event-relay.js';
@@ -132,12 +131,16 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       { log, ...(redis ? { redis } : {}), replicaId: cluster.replicaId, ...(llmObserver ? { observer: llmObserver } : {}) },
     );
     closers.push(() => llm.close());
-    const graph = createAgentGraph({
-      model: createChatModel(llm.chatModel),
-      tools: createBookingTools(bookings),
+    const agentCounters = createAgentCounters();
+    const graph = buildAgent({
+      settings,
+      chatModel: llm.chatModel,
+      bookings,
       checkpointer: state.checkpointer,
-      systemPrompt: () => buildSystemPrompt(bookings.business, now()),
-      historyMessages: settings.historyMessages,
+      counters: agentCounters,
+      now,
+      redis,
+      redisPrefix: cluster.redisPrefix,
     });
     const messages = new MessageStats();
     const observeRun = createRunObservation({ metrics, logger });
@@ -205,12 +208,14 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
           messages: messages.snapshot(),
           eventLoopLag: lag.snapshot(),
           admission: llm.stats(),
+          agent: { profile: settings.agentProfile, ...agentCountersView(agentCounters) },
           memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
           ...(sim ? { simulator: sim.stats() } : {}),
         }),
         resetStats: () => {
           lag.reset();
           messages.reset();
+          resetAgentCounters(agentCounters);
         },
       },
     });

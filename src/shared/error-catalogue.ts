@@ -111,7 +111,7 @@ export const ERROR_CATALOGUE = {
   THRESHOLD_INVALID: exit('loadtest', 2, 'A `--threshold` expression cannot be read.'),
   LOADTEST_OPTIONS_INVALID: exit('loadtest', 2, 'The load-test options contradict each other (an open model without arrival rates...).'),
   LOCAL_STACK_FAILED: exit('loadtest', 1, 'The local simulator, server or balancer (load tests, `concierge cluster`) did not start, or died before printing its address.'),
-  REPORT_INVALID: exit('loadtest', 1, 'A file given to `report compare` is not a load-test report this version understands.'),
+  REPORT_INVALID: exit('loadtest', 1, 'A file given to `report compare` or `plan --from` is not a load-test report this version understands.'),
   INVALID_ANSWER: exit('loadtest', 1, 'The server under test answered something the load tester cannot read (recorded as a failure, never thrown).'),
 } as const satisfies Record<string, ErrorSpec>;
 
