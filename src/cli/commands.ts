@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBookingBench } from './bench-booking-command.js';
 import { registerAdmissionBench } from './bench-admission-command.js';
 import { registerScaleBench } from './bench-scale-command.js';
+import { registerFaultsBench } from './bench-faults-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';
 import { registerChatCommand } from './chat-command.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerSimBench(bench);
   registerBookingBench(bench);
   registerScaleBench(bench);
+  registerFaultsBench(bench);
 }
