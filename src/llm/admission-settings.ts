@@ -159,7 +159,7 @@ export function llmIdleTimeoutMs(settings: TimeoutInputs): number {
  */
 function scaledAttemptTimeoutMs(nominalMs: number, settings: TimeoutInputs): number {
   const scaled = Math.max(nominalMs * settings.timeScale, Math.min(nominalMs, settings.llmTimeoutFloorMs));
-  return Math.min(scaled, messageDeadlineMs(settings) / 3);
+  return Math.min(scaled, messageDeadlineMs(settings) / 4);
 }
 
 /** Where the budget lives: as configured, or shared in Redis when the deployment has one. */
