@@ -157,9 +157,9 @@ describe('fuzzing every route', () => {
 
   it(`agent routes: threads, state, assistants (${RUNS.agent} cases, seed ${SEED})`, async () => {
     const thread = param(() => threadId);
-    const route = fc.oneof(
-      fc.tuple(fc.constant<Method>('POST'), fc.constant('/threads')),
-      fc.tuple(fc.constant<Method>('POST'), fc.constant('/assistants/search')),
+    const route: fc.Arbitrary<[Method, string]> = fc.oneof<fc.Arbitrary<[Method, string]>[]>(
+      fc.tuple(fc.constant<Method>('POST'), fc.constant<string>('/threads')),
+      fc.tuple(fc.constant<Method>('POST'), fc.constant<string>('/assistants/search')),
       fc.tuple(fc.constant<Method>('GET'), param(() => 'concierge').map((a) => `/assistants/${a}`)),
       fc.tuple(fc.constantFrom<Method>('GET', 'DELETE', 'PATCH'), thread.map((t) => `/threads/${t}`)),
       fc.tuple(fc.constant<Method>('GET'), thread.map((t) => `/threads/${t}/state`)),
@@ -172,7 +172,7 @@ describe('fuzzing every route', () => {
   it(`run routes: list, get, join, stream, cancel, background (${RUNS.runs} cases, seed ${SEED})`, async () => {
     const thread = param(() => threadId);
     const runParam = param(() => runId);
-    const route = fc.oneof(
+    const route: fc.Arbitrary<[Method, string]> = fc.oneof<fc.Arbitrary<[Method, string]>[]>(
       fc.tuple(fc.constant<Method>('GET'), thread.map((t) => `/threads/${t}/runs`)),
       fc.tuple(fc.constant<Method>('POST'), thread.map((t) => `/threads/${t}/runs`)),
       fc.tuple(fc.constant<Method>('GET'), fc.tuple(thread, runParam).map(([t, r]) => `/threads/${t}/runs/${r}`)),
@@ -185,8 +185,8 @@ describe('fuzzing every route', () => {
 
   it(`owner routes: services, availability, business, bookings, capacity (${RUNS.owner} cases, seed ${SEED})`, async () => {
     const code = param(() => bookingCode);
-    const route = fc.oneof(
-      fc.tuple(fc.constant<Method>('GET'), fc.constantFrom('/v1/services', '/v1/availability', '/v1/business', '/v1/bookings', '/v1/capacity')),
+    const route: fc.Arbitrary<[Method, string]> = fc.oneof<fc.Arbitrary<[Method, string]>[]>(
+      fc.tuple(fc.constant<Method>('GET'), fc.constantFrom<string>('/v1/services', '/v1/availability', '/v1/business', '/v1/bookings', '/v1/capacity')),
       fc.tuple(fc.constant<Method>('GET'), code.map((c) => `/v1/bookings/${c}`)),
       // A real code answers 200 and changes the booking: only the refused ones are compared.
       fc.tuple(fc.constant<Method>('POST'), code.map((c) => `/v1/bookings/${c}/reschedule`)),
@@ -197,9 +197,9 @@ describe('fuzzing every route', () => {
   }, 600_000);
 
   it(`ops, web and unknown routes (${RUNS.misc} cases, seed ${SEED})`, async () => {
-    const route = fc.oneof(
-      fc.tuple(fc.constant<Method>('GET'), fc.constantFrom('/healthz', '/readyz', '/stats', '/metrics', '/v1/client-config', '/', '/owner', '/ops', '/widget.js')),
-      fc.tuple(fc.constantFrom<Method>('POST', 'PUT', 'DELETE'), fc.constantFrom('/stats/reset', '/healthz', '/v1/services')),
+    const route: fc.Arbitrary<[Method, string]> = fc.oneof<fc.Arbitrary<[Method, string]>[]>(
+      fc.tuple(fc.constant<Method>('GET'), fc.constantFrom<string>('/healthz', '/readyz', '/stats', '/metrics', '/v1/client-config', '/', '/owner', '/ops', '/widget.js')),
+      fc.tuple(fc.constantFrom<Method>('POST', 'PUT', 'DELETE'), fc.constantFrom<string>('/stats/reset', '/healthz', '/v1/services')),
       fc.tuple(fc.constantFrom<Method>('GET', 'POST'), text.map((t) => `/${encodeURIComponent(t)}`)),
     );
     await run(fc.record({ route, query, headers, payload: body }).map(({ route: [method, path], query: q, headers: h, payload }) => ({ method, url: `${path}${q}`, headers: h, ...(method === 'GET' ? {} : { payload }) })), RUNS.misc);

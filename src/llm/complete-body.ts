@@ -81,7 +81,7 @@ function raceAbort<T>(promise: Promise<T>, ...signals: Array<AbortSignal | undef
   });
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
