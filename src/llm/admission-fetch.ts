@@ -182,7 +182,12 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
       gate.limitsLearned();
 
       if (response.ok) {
-        const body = await readCompleteBody(response, { clock, idleTimeoutMs: options.idleTimeoutMs, signal });
+        const body = await readCompleteBody(response, { clock, idleTimeoutMs: options.idleTimeoutMs, signal }).catch((error: unknown) => {
+          // The caller went away while the answer was being read: settle, and stop.
+          void admitted.settle({});
+          route.breaker.release();
+          throw error;
+        });
         if (!body.ok) {
           // Headers came and then the body stalled or stopped: the provider has counted the attempt.
           void admitted.settle({});
