@@ -17,7 +17,7 @@ const schema = z.object({
   failRate: field.fraction().default(0.05),
   hangRate: field.fraction().default(0.02),
   cutStreamRate: field.fraction().default(0.05),
-  timeScale: field.timeScale().default(0.25),
+  timeScale: field.timeScale().default(0.5),
   seed: field.nonNegativeInt().default(11),
   resends: field.positiveInt().max(10).default(3),
   logDir: z.string().min(1).optional(),

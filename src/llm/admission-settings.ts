@@ -63,7 +63,7 @@ export const admissionSettingsSchema = z.object({
   /**
    * Nominal ms one attempt may wait for the provider's answer to start before it counts as a
    * timeout. Well below the deadline, so that a hung call leaves time for a retry; it never
-   * exceeds a third of the deadline whatever it is set to (see `llmAttemptTimeoutMs`).
+   * exceeds half of the deadline whatever it is set to (see `llmAttemptTimeoutMs`).
    */
   llmTimeoutMs: field.positiveInt().default(15_000),
   /** Nominal ms an answer's body may go without a chunk (a stalled stream) before the attempt counts as a timeout. */
@@ -154,12 +154,14 @@ export function llmIdleTimeoutMs(settings: TimeoutInputs): number {
 
 /**
  * A nominal per-attempt timeout in real ms: scaled, but not below the floor (the time scale
- * speeds up the provider, not this process), nor above the nominal value, and never above a
- * third of the message's deadline, so that one hung attempt always leaves room for a retry.
+ * speeds up the provider, not this process, and a loaded machine must not look like a dead
+ * provider), nor above the nominal value, and never above half of the message's deadline, so
+ * that a hung attempt always leaves room for a retry. At time scale 1 the defaults give 15 s
+ * against a 60 s deadline.
  */
 function scaledAttemptTimeoutMs(nominalMs: number, settings: TimeoutInputs): number {
   const scaled = Math.max(nominalMs * settings.timeScale, Math.min(nominalMs, settings.llmTimeoutFloorMs));
-  return Math.min(scaled, messageDeadlineMs(settings) / 4);
+  return Math.min(scaled, messageDeadlineMs(settings) / 2);
 }
 
 /** Where the budget lives: as configured, or shared in Redis when the deployment has one. */
