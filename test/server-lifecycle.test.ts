@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from './helpers/test-server.js';
+import { join } from 'node:path';
+import { findOpenDate, startTestServer } from './helpers/test-server.js';
 
 /** With the simulator's real latency, so that runs are still going when we act. */
 describe('runs in progress', () => {
@@ -36,6 +37,43 @@ describe('runs in progress', () => {
       expect(await response.json()).toMatchObject({ code: 'RUN_INTERRUPTED' });
       await closing;
       stopped = true;
+    } finally {
+      if (!stopped) await server.close();
+      rmSync(server.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a booking the run committed before the shutdown grace ended, in its error and its stored state', async () => {
+    const server = await startTestServer({ simLatency: 'gpt-4o-mini', shutdownGraceMs: '1' });
+    let stopped = false;
+    try {
+      const date = await findOpenDate(server.url, 'beard-trim', '11:00', 3);
+      const thread = ((await (await fetch(`${server.url}/threads`, { method: 'POST', headers: headers('erin'), body: '{}' })).json()) as { thread_id: string }).thread_id;
+      const booking = JSON.stringify({ assistant_id: 'concierge', input: { messages: [{ role: 'user', content: `Please book a beard trim on ${date} at 11:00.` }] } });
+      const answer = fetch(`${server.url}/threads/${thread}/runs/wait`, { method: 'POST', headers: headers('erin'), body: booking });
+      // Stop once the booking is in, while the model is still writing its answer.
+      let held: Array<{ code: string }> = [];
+      for (let i = 0; i < 3000 && held.length === 0; i += 1) {
+        held = await server.bookings.listForCustomer('erin');
+        if (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(held).toHaveLength(1);
+      const closing = server.close();
+      const response = await answer;
+      const body = (await response.json()) as { code: string; message: string };
+      expect(response.status).toBe(503);
+      // Before: "send the message again", for a booking that had been committed.
+      expect(body).toMatchObject({ code: 'RUN_INTERRUPTED', message: expect.stringContaining(held[0]!.code) });
+      expect(body.message).not.toContain('send the message again');
+      await closing;
+      stopped = true;
+      const again = await startTestServer({ db: join(server.dir, 'concierge.db') });
+      try {
+        const state = (await (await fetch(`${again.url}/threads/${thread}/state`, { headers: headers('erin') })).json()) as { values: { messages: Array<{ type: string; content: string }> } };
+        expect(state.values.messages.at(-1)).toMatchObject({ type: 'ai', content: expect.stringContaining(held[0]!.code) });
+      } finally {
+        await again.stop();
+      }
     } finally {
       if (!stopped) await server.close();
       rmSync(server.dir, { recursive: true, force: true });

@@ -34,4 +34,24 @@ describe('book_appointment', () => {
       await bookings.close();
     }
   });
+
+  it('books a deliberate second appointment at the same time only when asked with additional: true', async () => {
+    const bookings = await openBookingService({ database: ':memory:', clock: new ManualClock('2026-12-01T13:00:00Z') });
+    try {
+      const tools = createBookingTools(bookings);
+      const slot = { service: 'beard-trim', date: '2026-12-03', time: '11:00' };
+      const first = await call(tools, 'book_appointment', slot, 'ann', 'thread-1');
+      // Asked again without the flag: the existing booking, and what to do for a second one.
+      const repeat = await call(tools, 'book_appointment', slot, 'ann', 'thread-2');
+      expect(repeat).toMatchObject({ alreadyBooked: true, booking: { code: first.booking.code }, note: expect.stringContaining('additional: true') });
+      const second = await call(tools, 'book_appointment', { ...slot, additional: true }, 'ann', 'thread-2');
+      expect(second.alreadyBooked).toBeUndefined();
+      expect(second.booking.code).not.toBe(first.booking.code);
+      // The second one sent again without the flag still answers the first: nothing more is booked.
+      await call(tools, 'book_appointment', slot, 'ann', 'thread-3');
+      expect(await bookings.listForCustomer('ann')).toHaveLength(2);
+    } finally {
+      await bookings.close();
+    }
+  });
 });

@@ -38,6 +38,11 @@ function bookingView(booking: Booking) {
   };
 }
 
+/** Record a change that is now in the booking store on the run, so a stopped run can report it. */
+function noteCommitted(what: string): void {
+  currentRunContext()?.committed.push(what);
+}
+
 /**
  * Run one tool call: count it and its time on the run, and turn domain refusals into a
  * result the model can read and act on (alternatives when a slot is full) instead of an
@@ -138,20 +143,38 @@ export function createBookingTools(bookings: BookingService, wording: ToolWordin
     async (args, config) =>
       invokeTool(async () => {
         const { customerId } = customerOf(config);
+        const serviceId = bookings.requireService(args.service).id;
         // One key per customer and slot (keys are per customer in the store; the service by its
         // id, whatever the model called it), as docs/booking.md says: a message sent again, on
         // any thread, after a timeout, a lost answer or a replica's crash, answers the booking
-        // already made instead of making a second one.
-        const key = `agent:${bookings.requireService(args.service).id}:${args.date}T${args.time}`;
+        // already made instead of making a second one. A deliberate second appointment at the
+        // same time (`additional`, after the customer confirmed it) takes the next key.
+        const held = args.additional ? (await bookings.listForCustomer(customerId)).filter((b) => b.serviceId === serviceId && b.date === args.date && b.time === args.time).length : 0;
+        const key = `agent:${serviceId}:${args.date}T${args.time}${held > 0 ? `+${held}` : ''}`;
         // Cancelling or moving a booking frees its key, so booking that slot again later works.
         const result = await bookings.book({ customerId, service: args.service, date: args.date, time: args.time, idempotencyKey: key, ...(args.notes ? { notes: args.notes } : {}) });
-        if (!result.replayed) await changed(result.booking.date);
-        return { ok: true, booking: bookingView(result.booking), ...(result.replayed ? { alreadyBooked: true } : {}) };
+        if (!result.replayed) {
+          noteCommitted(`booked ${result.booking.code} (${result.booking.service}, ${result.booking.date} ${result.booking.time})`);
+          await changed(result.booking.date);
+          return { ok: true, booking: bookingView(result.booking) };
+        }
+        return {
+          ok: true,
+          booking: bookingView(result.booking),
+          alreadyBooked: true,
+          note: 'The customer already holds this appointment; nothing new was booked. Only if they explicitly confirm they want a second, separate appointment at the same time, call again with additional: true.',
+        };
       }),
     {
       name: 'book_appointment',
       description: described('book_appointment', 'Book an appointment for the current customer at a service, date and time.'),
-      schema: z.object({ service: fields.service, date: fields.date, time: fields.time, notes: z.string().max(500).optional() }),
+      schema: z.object({
+        service: fields.service,
+        date: fields.date,
+        time: fields.time,
+        notes: z.string().max(500).optional(),
+        additional: describe(z.boolean(), 'Only after the customer explicitly confirmed they want another, separate appointment at a time they already hold').optional(),
+      }),
     },
   );
 
@@ -159,6 +182,7 @@ export function createBookingTools(bookings: BookingService, wording: ToolWordin
     async (args, config) =>
       invokeTool(async () => {
         const booking = await bookings.cancel({ customerId: customerOf(config).customerId, code: args.code });
+        noteCommitted(`cancelled ${booking.code}`);
         await changed(booking.date);
         return { ok: true, booking: bookingView(booking) };
       }),
@@ -169,6 +193,7 @@ export function createBookingTools(bookings: BookingService, wording: ToolWordin
     async (args, config) =>
       invokeTool(async () => {
         const booking = await bookings.reschedule({ customerId: customerOf(config).customerId, code: args.code, date: args.date, time: args.time });
+        noteCommitted(`moved ${booking.code} to ${booking.date} ${booking.time}`);
         // The old date is not at hand here: every date's entries go.
         await changed();
         return { ok: true, booking: bookingView(booking) };

@@ -69,6 +69,7 @@ export interface ListAllQuery {
   status?: BookingStatus;
   customerId?: string;
   limit?: number;
+  offset?: number;
 }
 
 const LIMITS = { customerId: 200, customerName: 100, notes: 500, idempotencyKey: 255 } as const;
@@ -324,6 +325,7 @@ export class BookingService {
       ...(query.status ? { status: query.status } : {}),
       ...(query.customerId ? { customerId: query.customerId } : {}),
       ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.offset !== undefined ? { offset: query.offset } : {}),
     });
   }
 

@@ -73,6 +73,8 @@ export interface BookingQuery {
   /** Bookings starting before this instant. */
   to?: Date;
   limit?: number;
+  /** Bookings to skip, in the list's order (start time, then id). */
+  offset?: number;
 }
 
 export interface CreateResult {

@@ -203,8 +203,8 @@ export class PostgresBookingStore implements BookingStore {
     if (query.status !== undefined) add('status = ?', query.status);
     if (query.from !== undefined) add('start_at >= ?', query.from.getTime());
     if (query.to !== undefined) add('start_at < ?', query.to.getTime());
-    params.push(query.limit ?? null);
-    const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_at, id LIMIT $${params.length}`;
+    params.push(query.limit ?? null, query.offset ?? 0);
+    const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_at, id LIMIT $${params.length - 1} OFFSET $${params.length}`;
     const { rows } = await this.#pool.query<BookingRow>(sql, params);
     return rows.map(rowToBooking);
   }

@@ -197,8 +197,8 @@ export class SqliteBookingStore implements BookingStore {
     if (query.status !== undefined) where.push('status = ?'), params.push(query.status);
     if (query.from !== undefined) where.push('start_at >= ?'), params.push(query.from.getTime());
     if (query.to !== undefined) where.push('start_at < ?'), params.push(query.to.getTime());
-    const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_at, id LIMIT ?`;
-    params.push(query.limit ?? -1);
+    const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_at, id LIMIT ? OFFSET ?`;
+    params.push(query.limit ?? -1, query.offset ?? 0);
     let stmt = this.#listCache.get(sql);
     if (!stmt) {
       stmt = this.#db.prepare<unknown[], BookingRow>(sql);

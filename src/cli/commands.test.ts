@@ -23,7 +23,7 @@ const helpOf = (command: Command) => command.helpInformation().replace(/\s+/g, '
 describe('the commands', () => {
   it('generate their help from their settings: flag, variable and default', () => {
     const commands = Object.fromEntries(allCommands().map(({ name, command }) => [name, command]));
-    expect(Object.keys(commands).sort()).toEqual(['bench admission', 'bench booking', 'bench scale', 'bench service', 'bench sim', 'bench tokens', 'chat', 'cluster', 'loadtest', 'plan', 'report compare', 'serve', 'sim']);
+    expect(Object.keys(commands).sort()).toEqual(['bench admission', 'bench booking', 'bench faults', 'bench scale', 'bench service', 'bench sim', 'bench tokens', 'chat', 'cluster', 'loadtest', 'plan', 'report compare', 'serve', 'sim']);
     const serve = helpOf(commands.serve!);
     expect(serve).toContain('--port <port> port; 0 picks a free one (env CONCIERGE_PORT, default 8710)');
     expect(serve).toContain('--deadline-ms <ms> nominal ms within which a message should be answered (env CONCIERGE_DEADLINE_MS, default 60000)');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBookingBench } from './bench-booking-command.js';
 import { registerAdmissionBench } from './bench-admission-command.js';
 import { registerScaleBench } from './bench-scale-command.js';
+import { registerFaultsBench } from './bench-faults-command.js';
 import { registerServiceBench } from './bench-service-command.js';
 import { registerSimBench } from './bench-sim-command.js';
 import { registerTokenBench } from './bench-tokens-command.js';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerBookingBench(bench);
   registerScaleBench(bench);
   registerTokenBench(bench);
+  registerFaultsBench(bench);
 }

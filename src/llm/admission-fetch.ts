@@ -8,6 +8,7 @@ import { abortReason, clockTimeout, sleep, type Clock } from '../shared/clock.js
 import { parseErrorBody, parseRateLimitHeaders, retryAfterMs, retryHintMs, type ProviderLimits } from './provider-headers.js';
 import { decideRetry, type AttemptFailure, type RetryDecision } from './retry-decision.js';
 import { classifyFailure, type BackoffOptions } from './retry-policy.js';
+import { readCompleteBody } from './complete-body.js';
 import { currentRunContext } from './run-context.js';
 import { completionAllowance, type ChatCompletionBody, type TokenEstimator } from './token-estimate.js';
 import type { Need } from './token-bucket.js';
@@ -27,6 +28,8 @@ export interface AdmissionFetchOptions {
   maxCompletionTokens: number;
   maxRetries: number;
   attemptTimeoutMs: number;
+  /** Real ms an answer's body may go without a chunk before the attempt counts as a timeout. */
+  idleTimeoutMs: number;
   backoff: BackoffOptions;
   chargeBasis: 'max-tokens' | 'usage';
   fallbackModel: string | undefined;
@@ -46,6 +49,8 @@ export interface ProviderCounters {
   rateLimited: number;
   serverErrors: number;
   timeouts: number;
+  /** Answers whose body ended early (a cut stream). */
+  cutStreams: number;
   networkErrors: number;
   quotaErrors: number;
   tooLarge: number;
@@ -65,6 +70,7 @@ export function emptyCounters(): ProviderCounters {
     rateLimited: 0,
     serverErrors: 0,
     timeouts: 0,
+    cutStreams: 0,
     networkErrors: 0,
     quotaErrors: 0,
     tooLarge: 0,
@@ -90,6 +96,7 @@ const FAILURE_COUNTERS: Record<AttemptFailure, keyof ProviderCounters | undefine
   transient: undefined,
   'client-error': undefined,
   timeout: 'timeouts',
+  'cut-stream': 'cutStreams',
   network: 'networkErrors',
 };
 
@@ -175,9 +182,23 @@ export function createAdmissionFetch(options: AdmissionFetchOptions): Fetch {
       gate.limitsLearned();
 
       if (response.ok) {
+        const body = await readCompleteBody(response, { clock, idleTimeoutMs: options.idleTimeoutMs, signal }).catch((error: unknown) => {
+          // The caller went away while the answer was being read: settle, and stop.
+          void admitted.settle({});
+          route.breaker.release();
+          throw error;
+        });
+        if (!body.ok) {
+          // Headers came and then the body stalled or stopped: the provider has counted the attempt.
+          void admitted.settle({});
+          count(counters, body.failure);
+          await carryOut(decideRetry({ ...facts(attempt, { message: body.message }), failure: body.failure }), route.breaker, signal);
+          priority = 'continuing';
+          continue;
+        }
         route.breaker.success();
         counters.ok += 1;
-        return settleOnCompletion(response, (usage) => {
+        return settleOnCompletion(body.response, (usage) => {
           const now = clock.now();
           // The provider counted `remaining` when it admitted the call, as it arrived, not when
           // its answer (headers and all, after the whole generation) came back: aged from the

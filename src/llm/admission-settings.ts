@@ -70,8 +70,14 @@ export const admissionSettingsSchema = z.object({
   timeScale: field.timeScale().default(1),
   /** Retries of one call after 429s, 5xx or timeouts (the deadline may end them sooner). */
   llmMaxRetries: field.nonNegativeInt().default(4),
-  /** Nominal ms one attempt may take before it counts as a timeout. */
-  llmTimeoutMs: field.positiveInt().default(60_000),
+  /**
+   * Nominal ms one attempt may wait for the provider's answer to start before it counts as a
+   * timeout. Well below the deadline, so that a hung call leaves time for a retry; it never
+   * exceeds half of the deadline whatever it is set to (see `llmAttemptTimeoutMs`).
+   */
+  llmTimeoutMs: field.positiveInt().default(15_000),
+  /** Nominal ms an answer's body may go without a chunk (a stalled stream) before the attempt counts as a timeout. */
+  llmIdleTimeoutMs: field.positiveInt().default(10_000),
   /**
    * Real ms below which a time-scaled attempt timeout never goes: the time scale speeds up
    * the provider, not this process, so a busy event loop must not look like a dead provider.
@@ -126,6 +132,7 @@ export const admissionSettingSources: SettingSources<AdmissionSettingsInput> = {
   fallbackModel: { flag: '--fallback-model', env: 'CONCIERGE_FALLBACK_MODEL', arg: '<name>', help: "model to use while the main model's circuit is open" },
   llmMaxRetries: { flag: '--llm-max-retries', env: 'CONCIERGE_LLM_MAX_RETRIES', arg: '<n>', help: 'retries of one LLM call after 429, 5xx or timeout' },
   llmTimeoutMs: { flag: '--llm-timeout-ms', env: 'CONCIERGE_LLM_TIMEOUT_MS', arg: '<ms>', help: 'nominal ms one LLM attempt may take' },
+  llmIdleTimeoutMs: { flag: '--llm-idle-timeout-ms', env: 'CONCIERGE_LLM_IDLE_TIMEOUT_MS', arg: '<ms>', help: 'nominal ms an LLM answer may go without a chunk' },
   llmTimeoutFloorMs: { flag: '--llm-timeout-floor-ms', env: 'CONCIERGE_LLM_TIMEOUT_FLOOR_MS', arg: '<ms>', help: 'real ms a time-scaled LLM attempt timeout never goes below' },
   backoffBaseMs: { flag: '--backoff-base-ms', env: 'CONCIERGE_BACKOFF_BASE_MS', arg: '<ms>', help: 'nominal ms of the first retry backoff step' },
   backoffCapMs: { flag: '--backoff-cap-ms', env: 'CONCIERGE_BACKOFF_CAP_MS', arg: '<ms>', help: 'nominal ms cap of one backoff step' },
@@ -144,9 +151,28 @@ export function messageDeadlineMs(settings: Pick<AdmissionSettings, 'deadlineMs'
   return settings.deadlineMs * settings.timeScale;
 }
 
-/** Real ms one LLM attempt may take: the nominal timeout, scaled, but not below the floor (nor above the nominal value). */
-export function llmAttemptTimeoutMs(settings: Pick<AdmissionSettings, 'llmTimeoutMs' | 'llmTimeoutFloorMs' | 'timeScale'>): number {
-  return Math.max(settings.llmTimeoutMs * settings.timeScale, Math.min(settings.llmTimeoutMs, settings.llmTimeoutFloorMs));
+type TimeoutInputs = Pick<AdmissionSettings, 'llmTimeoutMs' | 'llmIdleTimeoutMs' | 'llmTimeoutFloorMs' | 'timeScale' | 'deadlineMs'>;
+
+/** Real ms one LLM attempt may wait for the answer to start (see `scaledAttemptTimeoutMs`). */
+export function llmAttemptTimeoutMs(settings: TimeoutInputs): number {
+  return scaledAttemptTimeoutMs(settings.llmTimeoutMs, settings);
+}
+
+/** Real ms an answer's body may go without a chunk (see `scaledAttemptTimeoutMs`). */
+export function llmIdleTimeoutMs(settings: TimeoutInputs): number {
+  return scaledAttemptTimeoutMs(settings.llmIdleTimeoutMs, settings);
+}
+
+/**
+ * A nominal per-attempt timeout in real ms: scaled, but not below the floor (the time scale
+ * speeds up the provider, not this process, and a loaded machine must not look like a dead
+ * provider), nor above the nominal value, and never above half of the message's deadline, so
+ * that a hung attempt always leaves room for a retry. At time scale 1 the defaults give 15 s
+ * against a 60 s deadline.
+ */
+function scaledAttemptTimeoutMs(nominalMs: number, settings: TimeoutInputs): number {
+  const scaled = Math.max(nominalMs * settings.timeScale, Math.min(nominalMs, settings.llmTimeoutFloorMs));
+  return Math.min(scaled, messageDeadlineMs(settings) / 2);
 }
 
 /** Where the budget lives: as configured, or shared in Redis when the deployment has one. */

@@ -203,7 +203,8 @@ describe('createAdmission', () => {
   it('times out a silent attempt and retries it', async () => {
     // The first attempt never answers; it ends only through its signal, as a real fetch would.
     const provider = fakeProvider((_, call) => (call === 1 ? new Promise<Response>(() => {}) : completion()));
-    const admission = createAdmission(settings({ llmTimeoutMs: 20_000 }), { fetch: rejectOnAbort(provider.fetch), random: () => 0, clock }); // 20 ms on the clock
+    // 20 ms on the clock (the attempt timeout is capped at half the deadline: 30 ms here).
+    const admission = createAdmission(settings({ llmTimeoutMs: 20_000 }), { fetch: rejectOnAbort(provider.fetch), random: () => 0, clock });
     const started = clock.now();
     await ask(client(admission.fetch));
     expect(provider.bodies).toHaveLength(2);

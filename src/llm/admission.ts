@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from './admission-gate.js';
 import { createAdmissionFetch, emptyCounters, type ProviderCounters } from './admission-fetch.js';
-import { budgetBackendOf, budgetRedisUrl, configuredLimits, llmAttemptTimeoutMs, type AdmissionSettings } from './admission-settings.js';
+import { budgetBackendOf, budgetRedisUrl, configuredLimits, llmAttemptTimeoutMs, llmIdleTimeoutMs, type AdmissionSettings } from './admission-settings.js';
 import type { RateBudget } from './budget.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -185,6 +185,7 @@ export function createAdmission(settings: AdmissionSettings, deps: AdmissionDeps
     maxCompletionTokens: settings.maxCompletionTokens,
     maxRetries: settings.llmMaxRetries,
     attemptTimeoutMs: llmAttemptTimeoutMs(settings),
+    idleTimeoutMs: llmIdleTimeoutMs(settings),
     backoff: { baseMs: settings.backoffBaseMs * F, capMs: settings.backoffCapMs * F },
     chargeBasis: settings.chargeBasis,
     fallbackModel: settings.fallbackModel,

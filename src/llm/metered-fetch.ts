@@ -57,10 +57,16 @@ export function createMeteredFetch(inner: Fetch = fetch, observer?: LlmObserver)
       observe(response.ok ? undefined : `${response.status}`, response, undefined);
       return response;
     }
-    return settleOnCompletion(response, (usage: ProviderUsage | undefined) => {
+    return settleOnCompletion(response, (usage: ProviderUsage | undefined, failed?: boolean) => {
       observe(undefined, response, usage);
       if (!context) return;
       context.usage.llmMs += performance.now() - started;
+      if (failed) {
+        // Cut off midway: the attempt failed, and the one that follows is a retry.
+        context.lastAttemptFailed = true;
+        lastFailure.set(context, 'network');
+        return;
+      }
       context.usage.llmCalls += 1;
       if (!usage) return;
       context.usage.promptTokens += usage.prompt_tokens ?? 0;

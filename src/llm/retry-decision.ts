@@ -4,7 +4,7 @@ import { providerQuotaExceeded, providerRateLimited, providerUnavailable } from 
 import { fitsDeadline, fullJitterBackoff, rateLimitPauseMs, type BackoffOptions, type FailureKind } from './retry-policy.js';
 
 /** What went wrong with one attempt: an answer classified by `classifyFailure`, or no answer at all. */
-export type AttemptFailure = FailureKind | 'timeout' | 'network';
+export type AttemptFailure = FailureKind | 'timeout' | 'network' | 'cut-stream';
 
 export interface RetryInput {
   /** Retries made so far: 0 when the first attempt failed. */
@@ -45,7 +45,7 @@ export type RetryDecision =
  * final; any other 4xx goes back to the caller. A retry that could not finish before the
  * deadline, or beyond `maxRetries`, gives up with a typed error carrying the wait.
  */
-export function decideRetry(input: RetryInput & { failure: 'timeout' | 'network' }): Exclude<RetryDecision, { kind: 'pass-through' }>;
+export function decideRetry(input: RetryInput & { failure: 'timeout' | 'network' | 'cut-stream' }): Exclude<RetryDecision, { kind: 'pass-through' }>;
 export function decideRetry(input: RetryInput): RetryDecision;
 export function decideRetry(input: RetryInput): RetryDecision {
   const { failure, attempt, message } = input;

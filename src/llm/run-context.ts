@@ -22,6 +22,11 @@ export interface RunContext {
   /** The typed error the LLM layer gave up with, kept here because the SDK rewraps it. */
   llmFailure: ConciergeError | undefined;
   usage: RunUsage;
+  /**
+   * What this run changed for good in the booking store (a booking made, cancelled, moved),
+   * one line each: a run stopped before it could answer still reports what it did.
+   */
+  committed: string[];
 }
 
 const storage = new AsyncLocalStorage<RunContext>();
@@ -44,6 +49,7 @@ export function createRunContext(init: {
     lastAttemptFailed: false,
     llmFailure: undefined,
     usage: emptyUsage(init.model),
+    committed: [],
   };
 }
 

@@ -9,7 +9,7 @@ export interface ProviderUsage {
  * Hand the response on, calling `done` once with the provider's usage when its body has
  * been read to the end (JSON: now; a stream: at its last chunk, or when it is cancelled).
  */
-export async function settleOnCompletion(response: Response, done: (usage: ProviderUsage | undefined) => void): Promise<Response> {
+export async function settleOnCompletion(response: Response, done: (usage: ProviderUsage | undefined, failed?: boolean) => void): Promise<Response> {
   const init = { status: response.status, statusText: response.statusText, headers: response.headers };
   const type = response.headers.get('content-type') ?? '';
   if (!response.body) {
@@ -31,16 +31,16 @@ export async function settleOnCompletion(response: Response, done: (usage: Provi
 }
 
 /** Pass an SSE body through unchanged, noting the `usage` chunk that `include_usage` adds last. */
-function watchStream(source: ReadableStream<Uint8Array>, done: (usage: ProviderUsage | undefined) => void): ReadableStream<Uint8Array> {
+function watchStream(source: ReadableStream<Uint8Array>, done: (usage: ProviderUsage | undefined, failed?: boolean) => void): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   const decoder = new TextDecoder();
   let pending = '';
   let usage: ProviderUsage | undefined;
   let finished = false;
-  const finish = () => {
+  const finish = (failed = false) => {
     if (finished) return;
     finished = true;
-    done(usage);
+    done(usage, failed);
   };
   const scan = (final: boolean) => {
     const lines = pending.split('\n');
@@ -70,12 +70,14 @@ function watchStream(source: ReadableStream<Uint8Array>, done: (usage: ProviderU
         scan(false);
         controller.enqueue(value);
       } catch (error) {
-        finish();
+        // The body broke off (a cut stream): the layer above retries it.
+        finish(true);
         controller.error(error);
       }
     },
     async cancel(reason) {
-      finish();
+      // Given up before its end (a stall, the caller went away): not a whole answer.
+      finish(true);
       await reader.cancel(reason);
     },
   });

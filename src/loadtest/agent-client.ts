@@ -116,8 +116,9 @@ export class AgentClient {
           const values = safeJson(event.data);
           if (values && typeof values === 'object') lastValues = values as Record<string, unknown>;
         } else if (event.event === 'error') {
-          const error = (safeJson(event.data) ?? {}) as { code?: string; error?: string; message?: string };
-          return failure({ status: response.status, code: error.code ?? error.error ?? 'AGENT_ERROR' }, error.message ?? event.data);
+          const error = (safeJson(event.data) ?? {}) as { code?: string; error?: string; message?: string; retry_after_ms?: unknown };
+          const retryAfter = typeof error.retry_after_ms === 'number' ? error.retry_after_ms : undefined;
+          return failure({ status: response.status, code: error.code ?? error.error ?? 'AGENT_ERROR' }, error.message ?? event.data, retryAfter);
         } else if (event.event === 'end') {
           break;
         }

@@ -40,8 +40,12 @@ export function createAuthenticator(options: AuthOptions) {
     authenticate(headers: Record<string, string | string[] | undefined>, how: { bearer?: boolean } = {}): Principal {
       if (devMode) {
         const named = headers['x-customer-id'];
-        const customerId = typeof named === 'string' && DEV_CUSTOMER.test(named) ? named : 'dev';
-        return { customerId, admin: true };
+        if (named === undefined) return { customerId: 'dev', admin: true };
+        // A name that is not one would silently merge its caller into the shared `dev` customer.
+        if (typeof named !== 'string' || !DEV_CUSTOMER.test(named)) {
+          throw new ConciergeError('VALIDATION_FAILED', 'x-customer-id: must be 1-128 letters, digits or . _ : @ - (no spaces)');
+        }
+        return { customerId: named, admin: true };
       }
       const key = headers['x-api-key'] ?? (how.bearer ? bearerToken(headers.authorization) : undefined);
       if (typeof key !== 'string' || key.length === 0) throw new ConciergeError('UNAUTHENTICATED', how.bearer ? 'missing x-api-key or Authorization: Bearer header' : 'missing x-api-key header');

@@ -28,6 +28,21 @@ export function classifyRunError(error: unknown, context: { timedOut: boolean; t
   const provider = classifyProviderError(error);
   if (provider) return provider;
   if (error instanceof GraphRecursionError) return agentError('the agent took too many steps for this message', error);
+  // The provider refused the request (a 4xx it answers): its words describe our prompt, tools
+  // and account, not anything the customer can act on, so they stay out of the answer.
+  const refused = providerStatus(error);
+  if (refused !== undefined) return agentError(`the LLM provider refused the request (HTTP ${refused})`, error);
   const message = error instanceof Error ? error.message : String(error);
   return agentError(`the agent failed: ${message}`, error);
+}
+
+/** The HTTP status the provider answered, anywhere in the cause chain; undefined when it did not answer. */
+function providerStatus(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 8; depth += 1) {
+    const status = (current as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 600) return status;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -1,8 +1,8 @@
-import type { BaseMessage } from '@langchain/core/messages';
+import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import type { AgentGraph } from '../agent/graph.js';
 import { createRunContext, withRunContext } from '../llm/run-context.js';
 import { withCost, type RunUsage } from '../llm/run-usage.js';
-import { isConciergeError, type ConciergeError } from '../shared/errors.js';
+import { ConciergeError, isConciergeError } from '../shared/errors.js';
 import type { RunInputMessage } from '../store/run-store.js';
 import { toWireMessage, toWireValues } from './message-format.js';
 import { classifyRunError } from './run-errors.js';
@@ -78,12 +78,30 @@ export async function runGraph(input: GraphRunInput): Promise<GraphRunResult> {
     // Stopped by this server (shutdown, lost lease, cancel): that reason is the run's error.
     const reason: unknown = controller.signal.reason;
     error = !timedOut && isConciergeError(reason) ? reason : classifyRunError(caught, { timedOut, timeoutMs: runTimeoutMs, llmFailure: context.llmFailure });
+    if (context.committed.length > 0) error = await reportCommitted(graph, threadId, error, context.committed);
     values = await stateValues(graph, threadId).catch(() => ({}));
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', stop);
   }
   return { values, usage: withCost(context.usage), error };
+}
+
+/**
+ * A run that stopped after it had changed bookings (a booking made, then the server stopped
+ * before the model could answer): telling the customer to "send the message again" would hide
+ * what happened. The error says what was done, and the thread's stored conversation gets the
+ * same words as the assistant's answer, so the customer (and the model, next turn) see it.
+ */
+async function reportCommitted(graph: AgentGraph, threadId: string, error: ConciergeError, committed: readonly string[]): Promise<ConciergeError> {
+  const done = committed.join('; ');
+  try {
+    await graph.updateState({ configurable: { thread_id: threadId } }, { messages: [new AIMessage(`Before the service stopped, this was done and stands: ${done}. No need to ask for it again.`)] }, 'agent');
+  } catch {
+    // The error below still says it; the conversation lacks the note.
+  }
+  const message = `${error.message.replace(/; send the message again$/, '')}; before it stopped, the run ${done}: that stands, do not ask for it again`;
+  return new ConciergeError(error.code, message, { ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }), details: { committed: [...committed] } });
 }
 
 /** The thread's values now (the conversation as stored). */

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { BookingService } from '../booking/booking-service.js';
 import { agentCountersView, createAgentCounters, resetAgentCounters } from '../agent/agent-counters.js';
@@ -37,6 +38,8 @@ export interface RunningServer {
   bookings: BookingService;
   /** The compiled agent, for benchmarks that compare it with the HTTP path. */
   graph: AgentGraph;
+  /** Answer a request in-process, without a socket (fastify's `inject`): for fuzzing every route quickly. */
+  inject: FastifyInstance['inject'];
   /** Stop taking requests, finish the runs in progress, then close everything. */
   close(): Promise<void>;
 }
@@ -238,6 +241,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       url: `http://${host}:${port}`,
       llm: { baseURL: baseURL ?? 'https://api.openai.com/v1', embeddedSimulator: sim !== undefined },
       devMode: authenticator.devMode,
+      inject: app.inject.bind(app),
       metricsUrl,
       bookings,
       graph,

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: answer('request', 403, 'An admin route without an admin key.'),
   NOT_FOUND: answer('request', 404, "No such route, assistant, thread or run; another customer's thread or run answers the same."),
   CONFLICT: answer('request', 409, '`POST /threads` with a `thread_id` that already exists.'),
+  MESSAGE_ID_TAKEN: answer('request', 409, 'An input message `id` that a message of the thread (or another message of the same run) already has; leave `id` out to have one assigned.'),
   THREAD_BUSY: answer('request', 409, 'A run is in progress on the thread and `multitask_strategy` is `reject`.', { retryable: true }),
   PAYLOAD_TOO_LARGE: answer('request', 413, 'The body, or one message, is over the limit (`--body-limit-bytes`, `--max-message-chars`).'),
   URI_TOO_LONG: answer('request', 414, 'A path parameter is longer than any id the server hands out.'),

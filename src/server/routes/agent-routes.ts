@@ -4,6 +4,8 @@ import { GRAPH_ID, type AgentGraph } from '../../agent/graph.js';
 import { ConciergeError } from '../../shared/errors.js';
 import type { Principal } from '../auth.js';
 import { notFound, parseRequest, validationFailed } from '../http-errors.js';
+import { pagingQuery } from '../query-fields.js';
+import { boundedJsonObject } from '../bounded-json.js';
 import { toWireValues } from '../message-format.js';
 import { STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
 import { isEnd } from '../../cluster/run-event-log.js';
@@ -34,7 +36,7 @@ const ASSISTANT = {
 const threadBody = z
   .object({
     thread_id: z.uuid({ error: 'must be a UUID' }).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: boundedJsonObject().optional(),
     if_exists: z.enum(['raise', 'do_nothing']).optional(),
   })
   .loose();
@@ -53,13 +55,15 @@ const runBody = z
     assistant_id: z.string().min(1, 'must not be empty'),
     input: z.object({ messages: z.array(inputMessage).min(1, 'must hold at least one message').max(20, 'at most 20 messages per run') }, { error: 'must be { messages: [...] }' }),
     multitask_strategy: z.enum(['reject', 'enqueue', 'interrupt', 'rollback']).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    config: z.record(z.string(), z.unknown()).optional(),
+    metadata: boundedJsonObject().optional(),
+    config: boundedJsonObject().optional(),
     stream_mode: z.union([z.string(), z.array(z.string())]).optional(),
   })
   .loose();
 
 type RunBody = z.output<typeof runBody>;
+
+const runsQuery = z.object(pagingQuery(100)).loose();
 
 function threadView(thread: ThreadRecord, values: Record<string, unknown> = {}) {
   return {
@@ -91,6 +95,25 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const run = await store.getRun(thread.thread_id, request.params.runId);
     if (!run) throw notFound(`run ${request.params.runId}`);
     return run;
+  };
+
+  /**
+   * A message whose id a message of the thread already has would replace it (LangGraph's
+   * messages reducer merges by id): an AI tool call replaced that way leaves the thread
+   * unusable. Refused with 409 instead; a message without an id gets a fresh one.
+   */
+  const refuseTakenMessageIds = async (threadId: string, messages: ReadonlyArray<{ id?: string | undefined }>) => {
+    const given = messages.map((m) => m.id).filter((id): id is string => id !== undefined);
+    if (given.length === 0) return;
+    const seen = new Set<string>();
+    for (const id of given) {
+      if (seen.has(id)) throw messageIdTaken(id, 'another message of this run');
+      seen.add(id);
+    }
+    const values = (await graph.getState({ configurable: { thread_id: threadId } })).values as { messages?: Array<{ id?: unknown }> };
+    const taken = new Set((values.messages ?? []).map((m) => m.id));
+    const clash = given.find((id) => taken.has(id));
+    if (clash !== undefined) throw messageIdTaken(clash, 'a message of this thread');
   };
 
   const stateValues = async (threadId: string) => toWireValues((await graph.getState({ configurable: { thread_id: threadId } })).values);
@@ -151,6 +174,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         throw new ConciergeError('PAYLOAD_TOO_LARGE', `a message may hold at most ${deps.maxMessageChars} characters (got ${message.content.length})`);
       }
     }
+    await refuseTakenMessageIds(thread.thread_id, body.input.messages);
     return executor.start({
       thread,
       assistantId: GRAPH_ID,
@@ -226,8 +250,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   app.get<{ Params: { threadId: string }; Querystring: { limit?: string; offset?: string } }>('/threads/:threadId/runs', async (request) => {
     const thread = await ownedThread(request, request.params.threadId);
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 10) || 10, 1), 100);
-    const offset = Math.max(Number(request.query.offset ?? 0) || 0, 0);
+    const { limit = 10, offset = 0 } = parseRequest(runsQuery, request.query);
     return store.listRuns(thread.thread_id, limit, offset);
   });
 
@@ -277,4 +300,8 @@ function streamModes(given: string | string[] | undefined, fallback: StreamMode[
   const unknown = requested.filter((m) => !(STREAM_MODES as readonly string[]).includes(m));
   if (unknown.length > 0) throw validationFailed(`stream_mode ${unknown.join(', ')} is not supported; use ${STREAM_MODES.join(', ')}`);
   return [...new Set(requested)] as StreamMode[];
+}
+
+function messageIdTaken(id: string, holder: string): ConciergeError {
+  return new ConciergeError('MESSAGE_ID_TAKEN', `message id ${JSON.stringify(id)} is already used by ${holder}; leave id out to have one assigned`);
 }

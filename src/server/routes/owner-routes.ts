@@ -5,6 +5,7 @@ import type { BookingService } from '../../booking/booking-service.js';
 import type { Principal } from '../auth.js';
 import { ConciergeError } from '../../shared/errors.js';
 import { parseRequest } from '../http-errors.js';
+import { pagingQuery } from '../query-fields.js';
 
 const availabilityQuery = z.object({
   service: z.string().min(1, 'must not be empty'),
@@ -18,7 +19,7 @@ const bookingsQuery = z.object({
   to: z.string().optional(),
   status: z.enum(['confirmed', 'cancelled']).optional(),
   customer: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  ...pagingQuery(1000),
 });
 
 const moveBody = z.object({
@@ -71,6 +72,7 @@ export function registerOwnerRoutes(app: FastifyInstance, deps: { bookings: Book
       ...(q.status ? { status: q.status } : {}),
       ...(q.customer ? { customerId: q.customer } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
+      ...(q.offset ? { offset: q.offset } : {}),
     });
     return { bookings: list };
   });
