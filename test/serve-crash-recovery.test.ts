@@ -23,7 +23,9 @@ describe('concierge serve after kill -9', () => {
   it('answers interrupted runs with RUN_INTERRUPTED, re-sends succeed on any thread, and bookings equal intents', async () => {
     const db = join(dir, 'crash.db');
     const env = { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' };
-    const first = await spawnCliServer(['serve', '--port', '0', '--db', db], env);
+    // The legacy agent answers a booking with a second model call, so a run can be caught with
+    // its booking committed and its answer unwritten; the lean agent answers from a template at once.
+    const first = await spawnCliServer(['serve', '--port', '0', '--db', db, '--agent-profile', 'legacy'], env);
     const customer = (i: number) => `crash-${i}`;
     const client = (url: string, i: number) => new Client({ apiUrl: url, defaultHeaders: { 'x-customer-id': customer(i) }, callerOptions: { maxRetries: 0 } });
     const get = async (url: string, path: string, who = 'owner') => (await fetch(`${url}${path}`, { headers: { 'x-customer-id': who } })).json() as Promise<unknown>;
@@ -48,7 +50,7 @@ describe('concierge serve after kill -9', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const second = await spawnCliServer(['serve', '--port', '0', '--db', db], env);
+    const second = await spawnCliServer(['serve', '--port', '0', '--db', db, '--agent-profile', 'legacy'], env);
     try {
       const stored = await Promise.all(runs.map((run, i) => client(second.url, i).runs.get(threads[i]!.thread_id, run.run_id)));
       const interrupted = stored.filter((run) => run.status === 'interrupted').length;

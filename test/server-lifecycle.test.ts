@@ -44,7 +44,9 @@ describe('runs in progress', () => {
   });
 
   it('reports a booking the run committed before the shutdown grace ended, in its error and its stored state', async () => {
-    const server = await startTestServer({ simLatency: 'gpt-4o-mini', shutdownGraceMs: '1' });
+    // The legacy agent writes its answer with a second model call after the booking: that call
+    // is the window this test needs (the lean agent answers a booking from a template at once).
+    const server = await startTestServer({ simLatency: 'gpt-4o-mini', shutdownGraceMs: '1', agentProfile: 'legacy' });
     let stopped = false;
     try {
       const date = await findOpenDate(server.url, 'beard-trim', '11:00', 3);

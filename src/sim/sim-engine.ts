@@ -288,7 +288,8 @@ export class SimEngine {
     }
     if (r.kind === 'requests') this.#counters.rateLimited.requests++;
     else this.#counters.rateLimited.tokens++;
-    const wait = Math.ceil(r.retryAfterMs);
+    // A refused request always waits: a level short by a rounding error still says 1 ms, never 0.
+    const wait = Math.max(1, Math.ceil(r.retryAfterMs));
     const retryHeaders: Record<string, string> = this.options.retryAfterHeaders ? { 'retry-after-ms': String(wait), 'retry-after': String(Math.ceil(wait / 1000)) } : {};
     return this.#error(
       new OpenAiApiError(429, {
