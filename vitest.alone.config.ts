@@ -1,5 +1,13 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import { defineConfig } from 'vitest/config';
 
 /** Tests that measure a whole load test, run one at a time after the suite, with the machine to themselves. */
-export default mergeConfig(base, defineConfig({ test: { include: ['test/alone/**/*.test.ts'], exclude: [], fileParallelism: false, maxWorkers: 1 } }));
+export default defineConfig({
+  test: {
+    include: ['test/alone/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+    maxWorkers: 1,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+  },
+});

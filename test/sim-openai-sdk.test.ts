@@ -20,6 +20,19 @@ describe('simulator through the openai SDK', () => {
     await sim.close();
   });
 
+  it('never repeats the ids of an earlier simulator with the same seed (a restart must not reuse them)', async () => {
+    const again = await startSimServer({ port: 0, latency: 'off' });
+    try {
+      const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Book a beard trim tomorrow at 10:00.' }], tools };
+      const [a, b] = await Promise.all([client(sim).chat.completions.create(ask), client(again).chat.completions.create(ask)]);
+      expect(a.id).not.toBe(b.id);
+      const callIds = (c: OpenAI.Chat.Completions.ChatCompletion) => (c.choices[0]!.message.tool_calls ?? []).map((t) => t.id);
+      for (const id of callIds(a)) expect(callIds(b)).not.toContain(id);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('answers a plain completion in OpenAI\'s shape, with rate-limit headers', async () => {
     const { data, response } = await client(sim)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there!' }] })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ScriptedBrain } from './brain/scripted-brain.js';
 import { isoDateOf } from './brain/date-time-parse.js';
 import type { ChatRequest } from './chat-request.js';
@@ -89,7 +90,10 @@ export class SimEngine {
     this.#scheduler = new SeqScheduler(options.maxSeqs, options.maxQueue);
     this.#faults = createRng(hashToSeed('faults', options.seed));
     this.#jitter = createRng(hashToSeed('latency', options.seed));
-    this.#ids = new IdMaker(createRng(hashToSeed('ids', options.seed)));
+    // Ids are unique across processes, as OpenAI's are: a simulator restarted with the same seed
+    // must not hand out the completion and tool-call ids of its earlier life, which a client's
+    // stored conversation may already hold (LangGraph merges messages with equal ids).
+    this.#ids = new IdMaker(createRng(hashToSeed(`ids:${randomUUID()}`, options.seed)));
     this.#padding = createRng(hashToSeed('padding', options.seed));
     this.#since = this.#clock.now();
   }
