@@ -7,7 +7,6 @@ import { untilSignal } from './run-action.js';
 import { withSettings } from './settings-action.js';
 
 const PRESETS = Object.keys(ADMISSION_BENCH_PRESETS) as [AdmissionBenchPreset, ...AdmissionBenchPreset[]];
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean));
 
 const schema = z.object({
   preset: z.enum(PRESETS, { error: `must be one of ${PRESETS.join(', ')}` }).default('seed'),
@@ -19,8 +18,8 @@ const schema = z.object({
   timeScale: field.timeScale().optional(),
   out: z.string().min(1).default('out/bench'),
   latencyCheck: field.bool().default(true),
-  serverArg: repeated.default([]),
-  simArg: repeated.default([]),
+  serverArg: field.passedArgs(),
+  simArg: field.passedArgs(),
 });
 
 const sources: SettingSources<z.input<typeof schema>> = {

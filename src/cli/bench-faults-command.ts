@@ -21,7 +21,7 @@ const schema = z.object({
   seed: field.nonNegativeInt().default(11),
   resends: field.positiveInt().max(10).default(3),
   logDir: z.string().min(1).optional(),
-  serverArg: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean)).default([]),
+  serverArg: field.passedArgs(),
 });
 
 const sources: SettingSources<z.input<typeof schema>> = {

@@ -11,7 +11,7 @@ const schema = z.object({
   timeScale: field.timeScale().default(0.5),
   out: z.string().min(1).default('out/bench-tokens'),
   answerCache: field.bool().default(true),
-  serverArg: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean)).default([]),
+  serverArg: field.passedArgs(),
 });
 
 const sources: SettingSources<z.input<typeof schema>> = {

@@ -135,4 +135,10 @@ export const field = {
   bool: () =>
     z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes'),
   url: () => z.url({ error: 'must be an absolute http(s) URL' }),
+  /** A repeatable flag of arguments passed on to another command (`--server-arg`), split on spaces. */
+  passedArgs: () =>
+    z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean))
+      .default([]),
 };
