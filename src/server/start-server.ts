@@ -13,6 +13,7 @@ import type { ServeSettings } from '../config/serve-settings.js';
 import type { AdmissionSettings } from '../llm/admission-settings.js';
 import { createLlmClient } from '../llm/llm-client.js';
 import { watchAdmission } from '../observability/admission-metrics.js';
+import { watchPostgresPool } from '../observability/postgres-metrics.js';
 import { createLlmMetrics } from '../observability/llm-metrics.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
 import { startMetricsListener } from '../observability/metrics-route.js';
@@ -182,6 +183,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
     const counters = { startedAt: now().toISOString() };
     if (metrics) {
       watchAdmission(metrics, () => llm.stats());
+      if (state.pool) watchPostgresPool(metrics, state.pool);
       metrics.onScrape(() => metrics.runsInProgress.set(executor.inFlight));
     }
     const app = buildApp({
