@@ -14,8 +14,19 @@ afterAll(async () => {
   for (const schema of schemas) await dropSchema(schema);
 });
 
-function open(schema: string, poolSize = 2): Promise<State> {
-  return openState({ db: ':memory:', databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: poolSize, model: 'gpt-4o-mini' });
+function open(schema: string, poolSize = 2, durableCommits?: 'bookings' | 'all'): Promise<State> {
+  return openState({ db: ':memory:', databaseUrl: PG_URL, databaseSchema: schema, databasePoolSize: poolSize, model: 'gpt-4o-mini', ...(durableCommits ? { durableCommits } : {}) });
+}
+
+/** What `synchronous_commit` was in force when each booking row was written (a trigger records it). */
+async function recordCommitMode(schema: string): Promise<void> {
+  await sqlIn(schema, 'CREATE TABLE commit_modes (code text, mode text)');
+  await sqlIn(
+    schema,
+    `CREATE FUNCTION record_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN INSERT INTO commit_modes VALUES (NEW.code, current_setting('synchronous_commit')); RETURN NEW; END $$`,
+  );
+  await sqlIn(schema, 'CREATE TRIGGER commit_mode AFTER INSERT ON bookings FOR EACH ROW EXECUTE FUNCTION record_commit_mode()');
 }
 
 describe('Postgres state', () => {
@@ -40,6 +51,34 @@ describe('Postgres state', () => {
       expect((await states[5]!.bookings.listServices()).length).toBeGreaterThan(0);
     } finally {
       await Promise.all(states.map((s) => s.close()));
+    }
+  });
+
+  it('waits for the disk on booking commits only, unless every commit is asked to', async () => {
+    for (const durable of ['bookings', 'all'] as const) {
+      const schema = freshSchemaName('state_test');
+      schemas.push(schema);
+      const state = await open(schema, 2, durable);
+      try {
+        await recordCommitMode(schema);
+        // Conversation state, runs and leases share the pool's default.
+        const client = await state.pool!.connect();
+        const poolMode = (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+        client.release();
+        expect(poolMode).toBe(durable === 'all' ? 'on' : 'off');
+        const date = state.bookings.today();
+        const from = new Date(Date.parse(`${date}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+        const slot = (await state.bookings.availability({ service: 'classic-haircut', from, to: new Date(Date.parse(`${from}T00:00:00Z`) + 6 * 86_400_000).toISOString().slice(0, 10) })).slots[0]!;
+        const { booking } = await state.bookings.book({ customerId: 'ann', service: 'classic-haircut', date: slot.date, time: slot.time });
+        // A confirmed booking is flushed before it is answered, whatever the pool does.
+        expect(await sqlIn(schema, 'SELECT code, mode FROM commit_modes')).toEqual([{ code: booking.code, mode: 'on' }]);
+        // And the pool's default is back for the next borrower of that connection.
+        const again = await state.pool!.connect();
+        expect((await again.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe(poolMode);
+        again.release();
+      } finally {
+        await state.close();
+      }
     }
   });
 

@@ -11,6 +11,7 @@ import { startChild, type ManagedChild } from '../loadtest/local-stack.js';
 import { dropSchema } from '../store/postgres-pool.js';
 import hdr from 'hdr-histogram-js';
 import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
+import { pacedLoop } from './paced-loop.js';
 
 export interface ScaleBenchOptions {
   /** Postgres for the shared configurations; the bench works in a schema of its own and drops it. */
@@ -20,8 +21,10 @@ export interface ScaleBenchOptions {
   /** Messages timed per configuration at `concurrency` in flight. */
   messages: number;
   concurrency: number;
-  /** Messages sent one at a time per single-replica configuration (added latency). */
-  sequential: number;
+  /** Messages per second per replica of the paced runs (an arrival rate the machine keeps up with). */
+  ratePerReplica: number;
+  /** How long each paced run lasts, over all rounds. */
+  pacedSeconds: number;
   /** Slices each configuration's messages are sent in, the configurations taking turns. */
   rounds: number;
   replicas: number;
@@ -37,8 +40,16 @@ export interface ScaleFigures {
   /** CPU seconds the replicas used per second of the run: how many cores they kept busy. */
   coresBusy: number;
   perReplica: Array<{ id: string; cpuMs: number; runsFinished: number }>;
-  /** One message at a time (single-replica configurations only). */
-  sequential: ClosedLoopResult | undefined;
+  /** The same configuration at fixed arrival rates (below saturation): CPU and latency as users load it. */
+  paced: PacedFigures[];
+}
+
+export interface PacedFigures {
+  /** Messages per second sent to the configuration, and what each replica got of them. */
+  rate: number;
+  ratePerReplica: number;
+  cpuMsPerMessage: number;
+  latency: ClosedLoopResult;
 }
 
 export interface ScaleBenchResult {
@@ -68,8 +79,14 @@ interface Counters {
  * one, and Postgres with several behind HAProxy, the provider simulator answering at once
  * (latency off) in a process of its own. CPU comes from each replica's own counters (its
  * /stats shows process.cpuUsage()), so neither the simulator, the balancer nor this load
- * generator is counted; on a small machine they share the cores, and throughput is bounded
- * by them: the per-message CPU is the figure that carries to another machine.
+ * generator is counted.
+ *
+ * Two loads. Paced: messages arrive at a fixed rate per replica, below what the machine can
+ * take, so that every configuration is measured as busy as the others: CPU per message and
+ * latency compare like with like. Saturated: a closed loop sends as fast as answers come, for
+ * what the machine can take; on a small machine the replicas share the cores with the
+ * simulator, Postgres, Redis, HAProxy and this generator, so each of several replicas gets a
+ * fraction of the load there, and a less busy process costs more per message.
  */
 export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'concierge-scale-'));
@@ -100,13 +117,20 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     // Postgres alone against SQLite (what the database costs), then, with Redis, one replica
     // against several (what coordination costs as replicas are added).
     const redis = options.redisUrl !== undefined;
-    const plan: Array<{ label: string; replicas: number; start: () => Promise<Target> }> = [
-      { label: 'SQLite x1', replicas: 1, start: () => single('sqlite-1', ['--db', join(dir, 'scale.db')]) },
-      { label: 'Postgres x1', replicas: 1, start: () => single('postgres-1', postgresArgs(shared(), false)) },
-      ...(redis ? [{ label: 'Postgres+Redis x1', replicas: 1, start: () => single('postgres-redis-1', postgresArgs(shared(), true)) }] : []),
+    // Paced: every configuration at the same load per replica (what coordination costs as
+    // replicas are added); the single replica that the several are compared with also at
+    // the share each of them gets of that same total, and the several at the single one's
+    // total (the same load spread thinner), so the report can tell the two effects apart.
+    const rate = options.ratePerReplica;
+    const n = options.replicas;
+    const plan: Array<{ label: string; replicas: number; paced: number[]; start: () => Promise<Target> }> = [
+      { label: 'SQLite x1', replicas: 1, paced: [rate], start: () => single('sqlite-1', ['--db', join(dir, 'scale.db')]) },
+      { label: 'Postgres x1', replicas: 1, paced: redis ? [rate] : [rate, rate / n], start: () => single('postgres-1', postgresArgs(shared(), false)) },
+      ...(redis ? [{ label: 'Postgres+Redis x1', replicas: 1, paced: [rate, rate / n], start: () => single('postgres-redis-1', postgresArgs(shared(), true)) }] : []),
       {
         label: `Postgres${redis ? '+Redis' : ''} x${options.replicas}`,
         replicas: options.replicas,
+        paced: [rate * n, rate],
         start: async () => {
           const schema = shared();
           const cluster: LocalCluster = await startLocalCluster({
@@ -129,7 +153,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
         options.progress(`${step.label}: starting`);
         targets.push({ step, target: await step.start() });
       }
-      const drivers = await Promise.all(targets.map(({ step, target }) => prepare(step.label, step.replicas, target, options, dispatcher)));
+      const drivers = await Promise.all(targets.map(({ step, target }) => prepare(step.label, step.replicas, step.paced, target, options, dispatcher)));
       const rounds = Math.max(1, options.rounds);
       for (let round = 1; round <= rounds; round += 1) {
         for (const driver of drivers) {
@@ -153,13 +177,13 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
 
 interface Driver {
   label: string;
-  /** Send this round's slice: one at a time first (single replicas), then `concurrency` in flight. */
+  /** Send this round's slice: at each paced rate first, then `concurrency` in flight. */
   round(round: number, rounds: number): Promise<void>;
   figures(): ScaleFigures;
 }
 
 /** Threads made and the configuration warmed up; then its share of each round, measured. */
-async function prepare(label: string, replicas: number, target: Target, options: ScaleBenchOptions, dispatcher: Agent): Promise<Driver> {
+async function prepare(label: string, replicas: number, pacedRates: number[], target: Target, options: ScaleBenchOptions, dispatcher: Agent): Promise<Driver> {
   const post = async (path: string, body: unknown, customer: string) => {
     const response = await undiciFetch(`${target.url}${path}`, {
       method: 'POST',
@@ -180,8 +204,8 @@ async function prepare(label: string, replicas: number, target: Target, options:
   // One thread per message, made before any clock starts; customers spread like users.
   // Every replica warms up as much (its JIT, its pools), or more replicas would look costlier.
   const warm = 150 * replicas;
-  const sequentialTotal = replicas === 1 ? options.sequential : 0;
-  const needed = warm + options.messages + sequentialTotal;
+  const pacedTotals = pacedRates.map((rate) => Math.max(1, Math.round(rate * options.pacedSeconds)));
+  const needed = warm + options.messages + pacedTotals.reduce((a, b) => a + b, 0);
   const threads: Array<{ id: string; customer: string }> = [];
   options.progress(`${label}: ${needed} threads`);
   await closedLoop(needed, 16, async () => {
@@ -197,14 +221,21 @@ async function prepare(label: string, replicas: number, target: Target, options:
   await closedLoop(warm, options.concurrency, message, () => {});
 
   const throughput = new LatencyTally();
-  const sequential = new LatencyTally();
   let seconds = 0;
   const cpu = target.replicas.map((r) => ({ id: r.id, cpuMs: 0, runsFinished: 0 }));
+  const paced = pacedRates.map(() => ({ latency: new LatencyTally(), seconds: 0, cpuMs: 0 }));
   const slice = (total: number, round: number, rounds: number) => Math.floor((total * round) / rounds) - Math.floor((total * (round - 1)) / rounds);
+  const cpuNow = async () => (await counters()).reduce((sum, c) => sum + c.cpuMs, 0);
   return {
     label,
     async round(round, rounds) {
-      if (sequentialTotal > 0) await closedLoop(slice(sequentialTotal, round, rounds), 1, sequential.timing(message), () => {});
+      for (const [i, rate] of pacedRates.entries()) {
+        const count = slice(pacedTotals[i]!, round, rounds);
+        options.progress(`  ${label}: ${count} messages at ${formatRate(rate)}/s`);
+        const before = await cpuNow();
+        paced[i]!.seconds += await pacedLoop(count, rate, message, (ms) => paced[i]!.latency.record(ms));
+        paced[i]!.cpuMs += (await cpuNow()) - before;
+      }
       const count = slice(options.messages, round, rounds);
       const before = await counters();
       const started = performance.now();
@@ -225,31 +256,41 @@ async function prepare(label: string, replicas: number, target: Target, options:
         cpuMsPerMessage: cpuMs / options.messages,
         coresBusy: cpuMs / 1000 / seconds,
         perReplica: cpu,
-        sequential: sequentialTotal > 0 ? sequential.result(undefined) : undefined,
+        paced: pacedRates.map((rate, i) => ({
+          rate,
+          ratePerReplica: rate / replicas,
+          cpuMsPerMessage: paced[i]!.cpuMs / pacedTotals[i]!,
+          latency: paced[i]!.latency.result(paced[i]!.seconds),
+        })),
       };
     },
   };
 }
 
+export function formatRate(rate: number): string {
+  return Number.isInteger(rate) ? String(rate) : rate.toFixed(1);
+}
+
 /** Latencies of one configuration over every round (HdrHistogram, microseconds). */
 class LatencyTally {
   readonly #histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-  #sum = 0;
 
   timing(one: () => Promise<void>): () => Promise<void> {
     return async () => {
       const t0 = performance.now();
       await one();
-      const ms = performance.now() - t0;
-      this.#sum += ms;
-      this.#histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+      this.record(performance.now() - t0);
     };
   }
 
-  /** `seconds`: the wall time of the timed phases (for msg/s); one at a time, the sum of latencies. */
-  result(seconds: number | undefined): ClosedLoopResult {
+  record(ms: number): void {
+    this.#histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** `seconds`: the wall time of the timed phases (for msg/s). */
+  result(seconds: number): ClosedLoopResult {
     const messages = this.#histogram.totalCount;
-    const wall = seconds ?? this.#sum / 1000;
+    const wall = seconds;
     return { messages, seconds: wall, messagesPerSec: messages / wall, p50Ms: this.#histogram.getValueAtPercentile(50) / 1000, p99Ms: this.#histogram.getValueAtPercentile(99) / 1000 };
   }
 }

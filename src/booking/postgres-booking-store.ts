@@ -227,7 +227,8 @@ export class PostgresBookingStore implements BookingStore {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       try {
-        await client.query('BEGIN');
+        // A booking is durable before anyone hears of it, whatever the pool's default.
+        await client.query('BEGIN; SET LOCAL synchronous_commit TO on');
         const result = await fn(client);
         await client.query('COMMIT');
         return result;

@@ -20,6 +20,14 @@ export const clusterSettingsSchema = z.object({
     .default('public'),
   /** Connections one replica may hold (at least 2: migrations hold one while the checkpointer sets up on another). */
   databasePoolSize: field.positiveInt().min(2, 'must be at least 2').max(200, 'must be at most 200').default(10),
+  /**
+   * Which Postgres commits wait for the disk flush. `bookings`: a confirmed booking is
+   * durable before the customer hears of it; conversation state, run records and leases are
+   * committed without waiting (a database crash may lose their last fraction of a second,
+   * never corrupt them: the durability SQLite's WAL mode gives the embedded default).
+   * `all`: every commit waits (one flush per statement, the latency of the disk each time).
+   */
+  durableCommits: z.enum(['bookings', 'all']).default('bookings'),
   /** Redis for coordination: run events, cancels, wake-ups, shared admission demand (and the budget). */
   redisUrl: z
     .string()
@@ -47,6 +55,7 @@ export const clusterSettingSources: SettingSources<z.input<typeof clusterSetting
   databaseUrl: { flag: '--database-url', env: 'CONCIERGE_DATABASE_URL', arg: '<url>', help: 'Postgres for all state, shared by replicas', defaultText: 'the SQLite file of --db', secret: true },
   databaseSchema: { flag: '--database-schema', env: 'CONCIERGE_DATABASE_SCHEMA', arg: '<name>', help: 'Postgres schema holding every table' },
   databasePoolSize: { flag: '--database-pool-size', env: 'CONCIERGE_DATABASE_POOL_SIZE', arg: '<n>', help: 'Postgres connections per replica (two more for leases and probes)' },
+  durableCommits: { flag: '--durable-commits', env: 'CONCIERGE_DURABLE_COMMITS', arg: '<which>', help: 'Postgres commits that wait for the disk: bookings (conversation state and run records may lose their last moments in a database crash) or all' },
   redisUrl: { flag: '--redis-url', env: 'CONCIERGE_REDIS_URL', arg: '<url>', help: 'Redis for coordination (run events, cancels, wake-ups, admission demand) and the shared budget', secret: true },
   redisPrefix: { flag: '--redis-prefix', env: 'CONCIERGE_REDIS_PREFIX', arg: '<prefix>', help: 'prefix of every Redis key and channel of this deployment' },
   replicaId: { flag: '--replica-id', env: 'CONCIERGE_REPLICA_ID', arg: '<id>', help: "this replica's name in leases and /stats", defaultText: 'hostname-pid' },

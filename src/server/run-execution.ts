@@ -63,6 +63,12 @@ export async function runGraph(input: GraphRunInput): Promise<GraphRunResult> {
     configurable: { thread_id: threadId, customer_id: input.customerId, run_id: input.runId },
     recursionLimit: input.recursionLimit,
     signal: controller.signal,
+    // One checkpoint when the run ends (with its error, if it fails), not one per step: a run
+    // is never resumed from the middle (a stopped run is recorded as interrupted and the
+    // message sent again), so the steps' own checkpoints were writes nobody read, about ten
+    // statements a message on Postgres. A run that dies mid-way leaves the thread as it was
+    // before the message, never half a turn (a tool call without its answer).
+    durability: 'exit' as const,
   };
   const graphInput = { messages: input.messages.map((m) => ({ role: m.role, content: m.content, ...(m.id ? { id: m.id } : {}) })) };
 

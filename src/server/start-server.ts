@@ -97,6 +97,7 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       databaseUrl: cluster.databaseUrl,
       databaseSchema: cluster.databaseSchema,
       databasePoolSize: cluster.databasePoolSize,
+      durableCommits: cluster.durableCommits,
       model: settings.model,
       businessFile: settings.business,
       ...(metrics ? { onBookingOutcome: (outcome: string) => metrics.bookings.inc({ outcome }) } : {}),

@@ -24,6 +24,8 @@ export interface StateOptions {
   databaseSchema?: string;
   /** Connections this process may hold. Default 10. */
   databasePoolSize?: number;
+  /** Postgres commits that wait for the disk flush (see the serve setting). Default `bookings`. */
+  durableCommits?: 'bookings' | 'all';
   model: string;
   businessFile?: string | undefined;
   /** Checkpoints kept per thread after each run. Default 2. */
@@ -91,9 +93,15 @@ async function openSqliteState(options: StateOptions): Promise<State> {
 
 async function openPostgresState(options: StateOptions & { databaseUrl: string }): Promise<State> {
   const schema = options.databaseSchema ?? 'public';
-  const pool = openPostgresPool({ url: options.databaseUrl, schema, ...(options.databasePoolSize ? { size: options.databasePoolSize } : {}) });
+  const pool = openPostgresPool({
+    url: options.databaseUrl,
+    schema,
+    ...(options.databasePoolSize ? { size: options.databasePoolSize } : {}),
+    // Bookings wait for the flush whatever this says (their transactions ask for it).
+    synchronousCommit: (options.durableCommits ?? 'bookings') === 'all',
+  });
   // Leases, sweeps and readiness on connections of their own (see PostgresRunStore).
-  const controlPool = openPostgresPool({ url: options.databaseUrl, schema, size: 2, connectionTimeoutMs: 5000 });
+  const controlPool = openPostgresPool({ url: options.databaseUrl, schema, size: 2, connectionTimeoutMs: 5000, synchronousCommit: (options.durableCommits ?? 'bookings') === 'all' });
   try {
     const migrated = await migratePostgres(pool, schema, [POSTGRES_BOOKING_MIGRATIONS, POSTGRES_RUN_MIGRATIONS]);
     const checkpointer = new FencedPostgresSaver(pool, { schema });

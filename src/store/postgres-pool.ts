@@ -10,6 +10,13 @@ export interface PostgresPoolOptions {
   size?: number;
   /** How long to wait for a connection (from the pool or the server) before failing. Default 10 s. */
   connectionTimeoutMs?: number;
+  /**
+   * Whether a commit waits for its WAL record to reach the disk (Postgres's default, true).
+   * False: the commit returns at once and the WAL writer flushes within a few hundred ms; a
+   * database crash can lose the last of those commits but never leaves a torn one. A
+   * transaction that must be durable asks for it (`SET LOCAL synchronous_commit TO on`).
+   */
+  synchronousCommit?: boolean;
 }
 
 /**
@@ -24,7 +31,7 @@ export function openPostgresPool(options: PostgresPoolOptions): pg.Pool {
     connectionString: options.url,
     max: options.size ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema}${options.synchronousCommit === false ? ' -c synchronous_commit=off' : ''}`,
   });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
