@@ -52,5 +52,8 @@ describe('scale targets', () => {
     expect(notes).toContain('costs 1.58x one replica'); // 41 / 26
     expect(notes).toContain('a third of that load costs 1.54x'); // 40 / 26
     expect(notes).toContain('3 replicas cost 1.02x'); // 41 / 40
+    expect(notes).toContain('not coordination');
+    const costly = figures.map((f) => (f.replicas === 3 ? { ...f, paced: [paced(24, 3, 30), paced(8, 3, 52)] } : f));
+    expect(spreadNotes(costly, 8).join(' ')).toContain('coordination itself adds 30%');
   });
 });

@@ -51,9 +51,12 @@ export function spreadNotes(configurations: ScaleFigures[], ratePerReplica: numb
   const oneThin = pacedAt(oneConfig, ratePerReplica / n);
   const manyThin = pacedAt(manyConfig, ratePerReplica / n);
   if (!one || !oneThin || !manyThin) return [];
+  const coordination = manyThin.cpuMsPerMessage / oneThin.cpuMsPerMessage;
   return [
     `the same ${ratePerReplica} msg/s spread over ${n} replicas costs ${(manyThin.cpuMsPerMessage / one.cpuMsPerMessage).toFixed(2)}x one replica's CPU per message;`,
-    `one replica alone at a ${n === 3 ? 'third' : `1/${n}`} of that load costs ${(oneThin.cpuMsPerMessage / one.cpuMsPerMessage).toFixed(2)}x, and ${n} replicas cost ${(manyThin.cpuMsPerMessage / oneThin.cpuMsPerMessage).toFixed(2)}x what it does at the same load each:`,
-    'what grows is the cost of a less busy process, not coordination. Add replicas as the load grows (the HorizontalPodAutoscaler does, on CPU), not ahead of it.',
+    `one replica alone at a ${n === 3 ? 'third' : `1/${n}`} of that load costs ${(oneThin.cpuMsPerMessage / one.cpuMsPerMessage).toFixed(2)}x, and ${n} replicas cost ${coordination.toFixed(2)}x what it does at the same load each:`,
+    coordination <= 1.2
+      ? 'what grows is the cost of a less busy process, not coordination. Add replicas as the load grows (the HorizontalPodAutoscaler does, on CPU), not ahead of it.'
+      : `coordination itself adds ${((coordination - 1) * 100).toFixed(0)}% at that load: more than the less busy process explains.`,
   ];
 }
