@@ -100,6 +100,7 @@ function executorOn(store: RunStore, agent: HeldAgent, replicaId: string, maxCon
     minRetryAfterMs: 100,
     recursionLimit: 25,
     pollMs: 50,
+    log: (line) => console.error(`[${replicaId}] ${line}`),
   });
 }
 

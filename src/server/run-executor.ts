@@ -269,6 +269,10 @@ export class RunExecutor {
   /** A queued run ended unstarted at its deadline: its followers are told, and it is counted. */
   #expired({ run, customerId }: ExpiredRun): void {
     this.#counters.expiredInQueue += 1;
+    // Waiters here hear it at once; elsewhere through the relay, or the database at their next look.
+    const log = this.#hub.open(run.run_id);
+    log.append(endOf(run));
+    this.#hub.retire(run.run_id);
     this.#options.relay.publish(run.run_id, endOf(run));
     // The next run on its thread may be claimed now.
     this.#wakeClaimers();
