@@ -36,11 +36,12 @@ describe('Postgres state', () => {
     const states = await Promise.all(Array.from({ length: 10 }, () => open(schema)));
     try {
       const migrated = states.map((s) => s.migrated);
-      expect(migrated.filter((m) => (m.bookings ?? []).length > 0)).toEqual([{ bookings: [1], runs: [1] }]);
+      expect(migrated.filter((m) => (m.bookings ?? []).length > 0)).toEqual([{ bookings: [1], runs: [1, 2] }]);
       expect(migrated.filter((m) => (m.bookings ?? []).length === 0)).toHaveLength(9);
-      expect(await sqlIn(schema, 'SELECT component, version FROM concierge_migrations ORDER BY component')).toEqual([
+      expect(await sqlIn(schema, 'SELECT component, version FROM concierge_migrations ORDER BY component, version')).toEqual([
         { component: 'bookings', version: 1 },
         { component: 'runs', version: 1 },
+        { component: 'runs', version: 2 },
       ]);
       // The checkpointer's own migrations ran once too (it records one row per step).
       const steps = await sqlIn<{ v: number }>(schema, 'SELECT v FROM checkpoint_migrations ORDER BY v');

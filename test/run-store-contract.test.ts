@@ -24,6 +24,7 @@ import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
 const MODEL = 'gpt-4o-mini';
 const LEASE_MS = 30_000;
 const INTERRUPTED = { code: 'RUN_INTERRUPTED', message: 'lease expired', status: 503, retryAfterMs: 1000 };
+const SHED = { code: 'OVERLOADED', message: 'no room in time', status: 503, retryAfterMs: 1500, details: { reason: 'deadline' } };
 
 interface Backend {
   name: string;
@@ -249,5 +250,76 @@ describe.each(backends)('$name run store (contract)', (backend) => {
       expect(seen.filter((id) => ofThread.includes(id))).toEqual(ofThread);
     }
     expect(await store.pendingCount()).toBe(0);
+  });
+
+  it('ends a queued run once its deadline has passed instead of starting it, and records why', async () => {
+    const t = await thread();
+    const before = await store.runCounts();
+    const late = await store.createRun(newRun(t, { background: true, deadlineMs: 1 }));
+    const patient = await store.createRun(newRun(await thread(), { background: true }));
+    expect(await store.runCounts()).toEqual({ pending: before.pending + 2, running: before.running });
+    await sleep(50);
+    // Past its deadline the first is never claimed; the one without a deadline is.
+    const claimed = await store.claimRun('replica-a', LEASE_MS);
+    expect(claimed?.run.run_id).toBe(patient.run.run_id);
+    expect(claimed?.deadlineInMs).toBeUndefined();
+    expect(await store.runCounts()).toEqual({ pending: before.pending + 1, running: before.running + 1 });
+    const expired = await store.expireQueued(SHED);
+    expect(expired).toEqual([{ run: expect.objectContaining({ run_id: late.run.run_id, status: 'error', error: SHED }), customerId: expect.stringMatching(/^customer-/) }]);
+    expect(await store.getRun(t, late.run.run_id)).toMatchObject({ status: 'error', error: { code: 'OVERLOADED', retryAfterMs: 1500 } });
+    // Never started: its thread is as it was, and takes new runs.
+    expect((await store.getThread(t))?.status).toBe('idle');
+    expect(await store.expireQueued(SHED)).toEqual([]);
+    const again = await store.createRun(newRun(t));
+    expect(again.started).toBe(true);
+    await store.finishRun(again.run.run_id, 'replica-a', { status: 'success', usage: usage(1) });
+    await store.finishRun(claimed!.run.run_id, 'replica-a', { status: 'success', usage: usage(1) });
+  });
+
+  it("counts a follow-up turn's deadline from the end of its thread's previous run, and hands over what is left", async () => {
+    const t = await thread();
+    const first = await store.createRun(newRun(t, { deadlineMs: 1 }));
+    const followUp = await store.createRun(newRun(t, { multitaskStrategy: 'enqueue', deadlineMs: 2000 }));
+    await sleep(2100);
+    // Its thread is busy: it waits for its own turn, however long that takes.
+    expect(await store.expireQueued(SHED)).toEqual([]);
+    await store.finishRun(first.run.run_id, 'replica-a', { status: 'success', usage: usage(1) });
+    expect(await store.expireQueued(SHED)).toEqual([]);
+    const claimed = await store.claimRun('replica-b', LEASE_MS);
+    expect(claimed?.run.run_id).toBe(followUp.run.run_id);
+    expect(claimed?.deadlineInMs).toBeGreaterThan(0);
+    expect(claimed?.deadlineInMs).toBeLessThanOrEqual(2000);
+    await store.finishRun(claimed!.run.run_id, 'replica-b', { status: 'success', usage: usage(1) });
+  });
+
+  it('lets the next run on a thread wait its own deadline once the one before it expired', async () => {
+    const t = await thread();
+    const late = await store.createRun(newRun(t, { background: true, deadlineMs: 1 }));
+    const next = await store.createRun(newRun(t, { background: true, multitaskStrategy: 'enqueue', deadlineMs: 60_000 }));
+    await sleep(50);
+    expect((await store.expireQueued(SHED)).map((e) => e.run.run_id)).toEqual([late.run.run_id]);
+    const claimed = await store.claimRun('replica-a', LEASE_MS);
+    expect(claimed?.run.run_id).toBe(next.run.run_id);
+    expect(claimed?.deadlineInMs).toBeGreaterThan(50_000);
+    await store.finishRun(claimed!.run.run_id, 'replica-a', { status: 'success', usage: usage(1) });
+    expect((await store.runCounts()).pending).toBe(0);
+  });
+
+  it('either starts or expires each queued run, never both, when replicas race', async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < 12; i += 1) runs.push((await store.createRun(newRun(await thread(), { background: true, deadlineMs: i % 2 === 0 ? 1 : 60_000 }))).run.run_id);
+    await sleep(50);
+    const rounds = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        const expired = (await store.expireQueued(SHED)).map((e) => e.run.run_id);
+        const claimed: string[] = [];
+        for (let claim = await store.claimRun(`racer-${i}`, LEASE_MS); claim; claim = await store.claimRun(`racer-${i}`, LEASE_MS)) claimed.push(claim.run.run_id);
+        return { expired, claimed };
+      }),
+    );
+    const expired = rounds.flatMap((r) => r.expired);
+    const claimed = rounds.flatMap((r) => r.claimed);
+    expect([...expired].sort()).toEqual(runs.filter((_, i) => i % 2 === 0).sort());
+    expect([...claimed].sort()).toEqual(runs.filter((_, i) => i % 2 === 1).sort());
   });
 });

@@ -21,7 +21,8 @@ export interface GraphRunInput {
   streamModes: readonly string[];
   model: string;
   runTimeoutMs: number;
-  messageDeadlineMs: number;
+  /** Epoch ms by which the message must be answered: its arrival plus the message deadline. */
+  deadlineAt: number;
   recursionLimit: number;
   /** Aborted to stop the run: shutdown, lost lease, cancel. Its reason becomes the run's error. */
   signal: AbortSignal;
@@ -55,7 +56,7 @@ export async function runGraph(input: GraphRunInput): Promise<GraphRunResult> {
     runId: input.runId,
     threadId,
     customerId: input.customerId,
-    deadlineAt: Date.now() + input.messageDeadlineMs,
+    deadlineAt: input.deadlineAt,
     model: input.model,
     signal: controller.signal,
   });

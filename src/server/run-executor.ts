@@ -2,13 +2,16 @@ import type { AgentGraph } from '../agent/graph.js';
 import type { CoordinationBus } from '../cluster/coordination-bus.js';
 import type { EventRelay } from '../cluster/event-relay.js';
 import { LeaseKeeper } from '../cluster/lease-keeper.js';
+import { QueuedRunExpiry } from '../cluster/queued-run-expiry.js';
 import { RunClaimer } from '../cluster/run-claimer.js';
 import { END_EVENT, isEnd, RunEventHub, type RunEnd, type RunEvent, type RunEventLog } from '../cluster/run-event-log.js';
-import type { RunUsage } from '../llm/run-usage.js';
+import { AdmissionShedError } from '../llm/admission-errors.js';
+import { emptyUsage, type RunUsage } from '../llm/run-usage.js';
 import { ConciergeError } from '../shared/errors.js';
 import {
   isFinished,
   type ClaimedRun,
+  type ExpiredRun,
   type MultitaskStrategy,
   type RunError,
   type RunInputMessage,
@@ -20,6 +23,7 @@ import {
 import { agentError, runInterrupted } from './run-errors.js';
 import type { FinishedRun } from './finished-run.js';
 import { runGraph, stateValues, type StreamMode } from './run-execution.js';
+import { RunQueueForecast } from './run-queue-forecast.js';
 
 export { STREAM_MODES, type StreamMode } from './run-execution.js';
 
@@ -36,8 +40,15 @@ export interface RunExecutorOptions {
   model: string;
   /** Real milliseconds a run may take before it is aborted. */
   runTimeoutMs: number;
-  /** Real milliseconds within which a message should be answered; admission sheds beyond it. */
+  /**
+   * Real milliseconds within which a message should be answered; admission sheds beyond it.
+   * It covers the time a run waits in the queue: a run that no replica could start by then is
+   * ended unstarted with a retryable OVERLOADED, and a message that would wait that long is
+   * refused at once.
+   */
   messageDeadlineMs: number;
+  /** The shortest Retry-After of a message refused for lack of room (default 1000 ms). */
+  minRetryAfterMs?: number;
   recursionLimit: number;
   /** Refuse a message at once (throwing) when it would be shed anyway: admission's preflight. */
   preflight?: (customerId: string, deadlineAt: number) => void;
@@ -104,8 +115,12 @@ export class RunExecutor {
   readonly #followers = new Set<AbortController>();
   readonly #leases: LeaseKeeper;
   readonly #claimer: RunClaimer;
+  readonly #expiry: QueuedRunExpiry;
+  readonly #forecast: RunQueueForecast;
+  /** The queue as last counted (for the Retry-After of runs that waited past their deadline). */
+  #counts = { pending: 0, running: 0 };
   #sweeper: NodeJS.Timeout | undefined;
-  readonly #counters = { started: 0, claimed: 0, finished: 0, swept: 0, cancelled: 0 };
+  readonly #counters = { started: 0, claimed: 0, finished: 0, swept: 0, cancelled: 0, refusedQueueFull: 0, expiredInQueue: 0 };
 
   constructor(options: RunExecutorOptions) {
     this.#options = options;
@@ -125,10 +140,21 @@ export class RunExecutor {
       room: () => options.maxConcurrentRuns - this.#running.size,
       execute: (claimed, sentAt) => {
         this.#counters.claimed += 1;
-        this.#execute(claimed, sentAt);
+        const deadlineAt = Date.now() + (claimed.deadlineInMs ?? options.messageDeadlineMs);
+        this.#execute(claimed, sentAt, deadlineAt);
       },
       // With a bus, wake-ups arrive within a round trip and the poll is only a safety net.
       pollMs: options.pollMs ?? (options.bus.kind === 'redis' ? 2000 : 500),
+      log,
+    });
+    const minRetryAfterMs = options.minRetryAfterMs ?? 1000;
+    this.#forecast = new RunQueueForecast({ deadlineMs: options.messageDeadlineMs, maxConcurrentRuns: options.maxConcurrentRuns, minRetryAfterMs });
+    this.#expiry = new QueuedRunExpiry({
+      store: options.store,
+      error: () =>
+        new AdmissionShedError('deadline', this.#forecast.retryAfterMs(this.#counts), 'no replica had room to start the message within its deadline; send it again later').toRecord(),
+      onExpired: (expired) => this.#expired(expired),
+      pollMs: options.pollMs ?? 500,
       log,
     });
     options.bus.subscribe((message) => {
@@ -148,6 +174,7 @@ export class RunExecutor {
     const orphans = await store.interruptRuns(scope, interrupted('the server stopped before the run finished; send the message again'));
     for (const run of orphans) this.#options.relay.publish(run.run_id, endOf(run));
     this.#leases.start();
+    this.#expiry.start();
     this.#claimer.start();
     const sweepMs = Math.max(100, Math.floor(this.#options.leaseMs / 2));
     // Every replica sweeps; jitter keeps them from doing it in step.
@@ -180,9 +207,13 @@ export class RunExecutor {
    * is busy) or a shed (admission would refuse it anyway), before anything is stored.
    */
   async start(request: RunRequest): Promise<RunRecord> {
-    const { store, replicaId, leaseMs } = this.#options;
+    const { store, replicaId, leaseMs, messageDeadlineMs } = this.#options;
     const customerId = request.thread.customer_id;
-    this.#options.preflight?.(customerId, Date.now() + this.#options.messageDeadlineMs);
+    this.#options.preflight?.(customerId, Date.now() + messageDeadlineMs);
+    const full = this.#running.size >= this.#options.maxConcurrentRuns;
+    // A follow-up turn on a busy thread waits for its own thread first: its deadline counts
+    // from the end of the turn before it, so the queue ahead says nothing about it yet.
+    if (full && request.thread.status !== 'busy') await this.#refuseIfQueueTooLong();
     const receivedAt = Date.now();
     const payload: RunPayload = { messages: request.messages, streamModes: request.streamModes };
     const sentAt = performance.now();
@@ -196,12 +227,15 @@ export class RunExecutor {
       background: request.background || this.#running.size >= this.#options.maxConcurrentRuns,
       owner: replicaId,
       leaseMs,
+      deadlineMs: messageDeadlineMs,
     });
     if (created.started) {
       this.#counters.started += 1;
-      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt, request.requestId);
+      this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt + messageDeadlineMs, receivedAt, request.requestId);
     } else {
       this.#wakeClaimers();
+      // Its deadline, if its thread was free; a pass then is a no-op for a run already claimed.
+      this.#expiry.at(receivedAt + messageDeadlineMs);
       const signal = request.signal;
       if (signal && !request.background) {
         signal.addEventListener(
@@ -212,6 +246,50 @@ export class RunExecutor {
       }
     }
     return created.run;
+  }
+
+  /**
+   * Refuse a message at once (503 OVERLOADED, Retry-After) when this replica is full and the
+   * runs queued ahead of it would keep it waiting past its deadline: queued, it would only be
+   * refused later, after its caller waited for nothing.
+   */
+  async #refuseIfQueueTooLong(): Promise<void> {
+    if (!this.#forecast.learned) return;
+    this.#counts = await this.#options.store.runCounts();
+    const verdict = this.#forecast.verdict(this.#counts);
+    if (!verdict.shed) return;
+    this.#counters.refusedQueueFull += 1;
+    throw new AdmissionShedError(
+      'queue-full',
+      verdict.retryAfterMs,
+      `every replica is busy and the ${this.#counts.pending} message(s) queued ahead would keep this one waiting past its deadline`,
+    );
+  }
+
+  /** A queued run ended unstarted at its deadline: its followers are told, and it is counted. */
+  #expired({ run, customerId }: ExpiredRun): void {
+    this.#counters.expiredInQueue += 1;
+    // Waiters here hear it at once; elsewhere through the relay, or the database at their next look.
+    const log = this.#hub.open(run.run_id);
+    log.append(endOf(run));
+    this.#hub.retire(run.run_id);
+    this.#options.relay.publish(run.run_id, endOf(run));
+    // The next run on its thread may be claimed now.
+    this.#wakeClaimers();
+    try {
+      this.#options.onFinished?.({
+        runId: run.run_id,
+        threadId: run.thread_id,
+        customerId,
+        requestId: undefined,
+        status: 'error',
+        errorCode: run.error?.code,
+        usage: emptyUsage(this.#options.model),
+        durationMs: Math.max(0, Date.now() - Date.parse(run.created_at)),
+      });
+    } catch {
+      // Counting must never stop the other expired runs being told.
+    }
   }
 
   /**
@@ -315,6 +393,7 @@ export class RunExecutor {
 
   async close(): Promise<void> {
     this.#claimer.stop();
+    this.#expiry.stop();
     if (this.#sweeper) clearInterval(this.#sweeper);
     await this.#leases.stop();
   }
@@ -338,6 +417,8 @@ export class RunExecutor {
         finished: this.#counters.finished,
         cancelled: this.#counters.cancelled,
         sweptFromDeadReplicas: this.#counters.swept,
+        refusedQueueFull: this.#counters.refusedQueueFull,
+        expiredInQueue: this.#counters.expiredInQueue,
       },
       leases: {
         leaseMs: this.#options.leaseMs,
@@ -366,8 +447,12 @@ export class RunExecutor {
     local.controller.abort(new ConciergeError('RUN_CANCELLED', 'the run was cancelled'));
   }
 
-  /** `receivedAt`: epoch ms of the request (a claimed run: its creation, on whichever replica). */
-  #execute(claimed: ClaimedRun, leaseSentAt: number, receivedAt = Date.parse(claimed.run.created_at), requestId?: string): void {
+  /**
+   * `deadlineAt`: epoch ms by which the message must be answered (admission sheds its calls
+   * against it); `receivedAt`: epoch ms of the request (a claimed run: its creation, on
+   * whichever replica).
+   */
+  #execute(claimed: ClaimedRun, leaseSentAt: number, deadlineAt: number, receivedAt = Date.parse(claimed.run.created_at), requestId?: string): void {
     const { run, customerId, payload } = claimed;
     const { store, relay, replicaId } = this.#options;
     this.#leases.add(run.run_id, leaseSentAt);
@@ -379,6 +464,7 @@ export class RunExecutor {
       relay.publish(run.run_id, numbered);
     };
     const controller = new AbortController();
+    const startedAt = performance.now();
     const done = (async (): Promise<RunAnswer | ConciergeError> => {
       if (payload.streamModes.length > 0) emit('metadata', { run_id: run.run_id, thread_id: run.thread_id, attempt: 1 });
       const result = await runGraph({
@@ -390,7 +476,7 @@ export class RunExecutor {
         streamModes: payload.streamModes,
         model: this.#options.model,
         runTimeoutMs: this.#options.runTimeoutMs,
-        messageDeadlineMs: this.#options.messageDeadlineMs,
+        deadlineAt,
         recursionLimit: this.#options.recursionLimit,
         signal: controller.signal,
         emit,
@@ -424,6 +510,7 @@ export class RunExecutor {
         if (error) emit('error', { error: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }) });
         else if (payload.streamModes.includes('values')) emit('values', { ...result.values, usage });
       }
+      this.#forecast.record(performance.now() - startedAt, !error);
       const end: RunEnd = { status, error: recorded, finalValues: !error && payload.streamModes.includes('values') };
       emit(END_EVENT, end);
       try {

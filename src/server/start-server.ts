@@ -161,6 +161,8 @@ export async function startServer(settings: ServeSettings, admissionSettings: Ad
       model: settings.model,
       runTimeoutMs,
       messageDeadlineMs: llm.messageDeadlineMs,
+      // As admission's: one nominal second, scaled.
+      minRetryAfterMs: Math.max(100, 1000 * settings.timeScale),
       recursionLimit: settings.recursionLimit,
       preflight: llm.preflight,
       ...(state.pruner ? { afterRun: (threadId: string) => state.pruner!.prune(threadId) } : {}),

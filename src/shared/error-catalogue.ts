@@ -78,7 +78,7 @@ export const ERROR_CATALOGUE = {
   RUN_CANCELLED: answer('run', 409, 'The run was cancelled (`POST /threads/:id/runs/:run_id/cancel`) before it finished.'),
   AGENT_ERROR: answer('run', 500, 'Anything else that went wrong inside the agent.'),
 
-  OVERLOADED: answer('llm', 503, 'Shed by admission control: the message could not be answered within its deadline at the provider rate limit (`details.reason`).', {
+  OVERLOADED: answer('llm', 503, 'Shed: the message could not be answered within its deadline, at the provider rate limit or for want of a free run slot on any replica (`details.reason`).', {
     retryable: true,
     retryAfter: true,
   }),

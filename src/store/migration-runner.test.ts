@@ -53,6 +53,7 @@ describe('migration runner', () => {
     expect(db.prepare("SELECT version, name FROM concierge_migrations WHERE component = 'runs' ORDER BY version").all()).toEqual([
       { version: 1, name: 'adopted' },
       { version: 2, name: 'queued runs, owners and leases' },
+      { version: 3, name: 'deadlines of queued runs' },
     ]);
     db.close();
   });

@@ -7,6 +7,7 @@ import {
   threadStatusAfter,
   type ClaimedRun,
   type CreatedRun,
+  type ExpiredRun,
   type FinishOutcome,
   type FinishedRun,
   type InterruptScope,
@@ -93,6 +94,20 @@ function isUniqueViolation(error: unknown, constraint?: string): boolean {
 const INTERVAL_MS = "* interval '1 millisecond'";
 
 /**
+ * Queued runs that are their thread's next (nothing running on it, nothing queued before
+ * them), with the instant of their deadline: `deadline_ms` after they could first start,
+ * their creation or the end of their thread's previous run (whichever is later).
+ */
+const QUEUE_HEADS = `
+  SELECT r.run_id, r.seq,
+    greatest(r.created_at, (SELECT max(p.updated_at) FROM agent_runs p WHERE p.thread_id = r.thread_id AND p.seq < r.seq)) + r.deadline_ms ${INTERVAL_MS} AS deadline_at
+  FROM agent_runs r
+  WHERE r.status = 'pending'
+    AND NOT EXISTS (
+      SELECT 1 FROM agent_runs x
+      WHERE x.thread_id = r.thread_id AND (x.status = 'running' OR (x.status = 'pending' AND x.seq < r.seq)))`;
+
+/**
  * The shared run store. Every transition is one statement (or one short transaction) whose
  * conditions the database checks: the partial unique index on running runs decides which of
  * two replicas starts a thread's run, `FOR UPDATE SKIP LOCKED` hands each queued run to one
@@ -139,8 +154,19 @@ export class PostgresRunStore implements RunStore {
   async createRun(input: NewRun): Promise<CreatedRun> {
     try {
       const { rows } = await this.#pool.query<RunRow & { started: boolean }>(
-        `SELECT ${RUN_COLUMNS}, status = 'running' AS started FROM concierge_create_run($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [randomUUID(), input.threadId, input.assistantId, JSON.stringify(input.metadata), input.multitaskStrategy, JSON.stringify(input.payload), input.owner, input.background, input.leaseMs],
+        `SELECT ${RUN_COLUMNS}, status = 'running' AS started FROM concierge_create_run($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          randomUUID(),
+          input.threadId,
+          input.assistantId,
+          JSON.stringify(input.metadata),
+          input.multitaskStrategy,
+          JSON.stringify(input.payload),
+          input.owner,
+          input.background,
+          input.leaseMs,
+          input.deadlineMs === undefined ? null : Math.round(input.deadlineMs),
+        ],
       );
       const row = rows[0];
       if (!row) throw threadBusy(input.threadId);
@@ -156,20 +182,17 @@ export class PostgresRunStore implements RunStore {
 
   async claimRun(owner: string, leaseMs: number): Promise<ClaimedRun | undefined> {
     try {
-      const { rows } = await this.#pool.query<RunRow & { customer_id: string; payload: RunPayload }>(
+      const { rows } = await this.#pool.query<RunRow & { customer_id: string; payload: RunPayload; deadline_in_ms: number | null }>(
         `WITH next AS (
-           SELECT r.run_id FROM agent_runs r
-           WHERE r.status = 'pending'
-             AND NOT EXISTS (
-               SELECT 1 FROM agent_runs x
-               WHERE x.thread_id = r.thread_id AND (x.status = 'running' OR (x.status = 'pending' AND x.seq < r.seq)))
+           SELECT r.run_id, h.deadline_at FROM agent_runs r JOIN (${QUEUE_HEADS}) h ON h.run_id = r.run_id
+           WHERE h.deadline_at IS NULL OR h.deadline_at > now()
            ORDER BY r.seq
            LIMIT 1
-           FOR UPDATE SKIP LOCKED
+           FOR UPDATE OF r SKIP LOCKED
          ), claimed AS (
            UPDATE agent_runs r SET status = 'running', owner = $1, lease_expires_at = now() + $2 ${INTERVAL_MS}, updated_at = now()
            FROM next WHERE r.run_id = next.run_id AND r.status = 'pending'
-           RETURNING r.*
+           RETURNING r.*, (extract(epoch FROM next.deadline_at - now()) * 1000)::float8 AS deadline_in_ms
          ), busy AS (
            UPDATE agent_threads t SET status = 'busy', updated_at = now() FROM claimed WHERE t.thread_id = claimed.thread_id
            RETURNING t.customer_id
@@ -178,12 +201,35 @@ export class PostgresRunStore implements RunStore {
         [owner, leaseMs],
       );
       const row = rows[0];
-      return row ? { run: toRun(row), customerId: row.customer_id, payload: row.payload } : undefined;
+      if (!row) return undefined;
+      return {
+        run: toRun(row),
+        customerId: row.customer_id,
+        payload: row.payload,
+        ...(row.deadline_in_ms === null ? {} : { deadlineInMs: Math.max(0, row.deadline_in_ms) }),
+      };
     } catch (error) {
       // A run started on its thread between our look and our claim: the next claim finds another.
       if (isUniqueViolation(error, 'agent_runs_one_running_per_thread')) return undefined;
       throw error;
     }
+  }
+
+  async expireQueued(error: RunError): Promise<ExpiredRun[]> {
+    // SKIP LOCKED: a run another replica is claiming or expiring right now is theirs.
+    const { rows } = await this.#control.query<RunRow & { customer_id: string }>(
+      `WITH overdue AS (
+         SELECT r.run_id FROM agent_runs r JOIN (${QUEUE_HEADS}) h ON h.run_id = r.run_id
+         WHERE h.deadline_at <= now()
+         FOR UPDATE OF r SKIP LOCKED
+       )
+       UPDATE agent_runs r SET status = 'error', error = $1, updated_at = now(), payload = NULL
+       FROM overdue WHERE r.run_id = overdue.run_id AND r.status = 'pending'
+       RETURNING ${RUN_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')},
+         (SELECT t.customer_id FROM agent_threads t WHERE t.thread_id = r.thread_id) AS customer_id`,
+      [JSON.stringify(error)],
+    );
+    return rows.map((row) => ({ run: toRun(row), customerId: row.customer_id }));
   }
 
   async renewLeases(owner: string, runIds: readonly string[], leaseMs: number): Promise<Array<{ runId: string; cancelRequested: boolean }>> {
@@ -258,6 +304,13 @@ export class PostgresRunStore implements RunStore {
   async pendingCount(): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>("SELECT count(*) AS n FROM agent_runs WHERE status = 'pending'");
     return Number(rows[0]!.n);
+  }
+
+  async runCounts(): Promise<{ pending: number; running: number }> {
+    const { rows } = await this.#pool.query<{ pending: string; running: string }>(
+      "SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'running') AS running FROM agent_runs WHERE status IN ('pending', 'running')",
+    );
+    return { pending: Number(rows[0]!.pending), running: Number(rows[0]!.running) };
   }
 
   async ping(): Promise<void> {

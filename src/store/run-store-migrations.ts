@@ -58,6 +58,14 @@ export const SQLITE_RUN_MIGRATIONS: MigrationSet = {
         CREATE INDEX agent_runs_queued ON agent_runs (status) WHERE status IN ('pending', 'running');
       `,
     },
+    {
+      version: 3,
+      name: 'deadlines of queued runs',
+      sql: `
+        -- Real ms within which the message is answered, from when the run could first start; NULL: none.
+        ALTER TABLE agent_runs ADD COLUMN deadline_ms INTEGER;
+      `,
+    },
   ],
 };
 
@@ -147,6 +155,43 @@ export const POSTGRES_RUN_MIGRATIONS: MigrationSet = {
                         THEN to_jsonb((total ->> k)::numeric + (run ->> k)::numeric)
                         ELSE coalesce(nullif(run -> k, '""'::jsonb), total -> k) END), '{}'::jsonb)
           FROM (SELECT jsonb_object_keys(total) UNION SELECT jsonb_object_keys(run)) AS keys (k)
+        $$;
+      `,
+    },
+    {
+      version: 2,
+      name: 'deadlines of queued runs',
+      // The nine-argument function stays for replicas of the previous version during a
+      // rolling upgrade: their runs have no deadline, as before.
+      sql: `
+        -- Real ms within which the message is answered, from when the run could first start
+        -- (its creation, or the end of its thread's previous run); NULL: none.
+        ALTER TABLE agent_runs ADD COLUMN deadline_ms BIGINT;
+
+        CREATE FUNCTION concierge_create_run(p_run_id TEXT, p_thread_id TEXT, p_assistant_id TEXT, p_metadata JSONB, p_strategy TEXT,
+                                             p_payload JSONB, p_owner TEXT, p_background BOOLEAN, p_lease_ms BIGINT, p_deadline_ms BIGINT)
+        RETURNS SETOF agent_runs LANGUAGE plpgsql AS $$
+        DECLARE
+          v_running BIGINT;
+          v_pending BIGINT;
+          v_start BOOLEAN;
+        BEGIN
+          PERFORM 1 FROM agent_threads WHERE thread_id = p_thread_id FOR UPDATE;
+          SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'pending') INTO v_running, v_pending
+            FROM agent_runs WHERE thread_id = p_thread_id AND status IN ('pending', 'running');
+          v_start := NOT p_background AND v_running = 0 AND v_pending = 0;
+          IF NOT v_start AND p_strategy = 'reject' AND v_running + v_pending > 0 THEN
+            RETURN;
+          END IF;
+          IF v_start THEN
+            UPDATE agent_threads SET status = 'busy', updated_at = now() WHERE thread_id = p_thread_id;
+          END IF;
+          RETURN QUERY
+            INSERT INTO agent_runs (run_id, thread_id, assistant_id, status, metadata, multitask_strategy, payload, background, owner, lease_expires_at, deadline_ms)
+            VALUES (p_run_id, p_thread_id, p_assistant_id, CASE WHEN v_start THEN 'running' ELSE 'pending' END, p_metadata, p_strategy, p_payload,
+                    p_background, CASE WHEN v_start THEN p_owner END, CASE WHEN v_start THEN now() + p_lease_ms * interval '1 millisecond' END, p_deadline_ms)
+            RETURNING *;
+        END
         $$;
       `,
     },

@@ -60,6 +60,13 @@ export interface NewRun {
   /** The replica creating the run: it owns it when it starts at once. */
   owner: string;
   leaseMs: number;
+  /**
+   * Real ms within which the message must be answered, counted from when the run could first
+   * start: its creation, or, for a run queued behind its own thread's runs, the end of the
+   * thread's previous run. A run still queued when it passes is never started:
+   * `expireQueued` ends it. Undefined: it waits as long as it takes.
+   */
+  deadlineMs?: number;
 }
 
 export type CreatedRun = { run: RunRecord; started: true } | { run: RunRecord; started: false };
@@ -69,6 +76,14 @@ export interface ClaimedRun {
   run: RunRecord;
   customerId: string;
   payload: RunPayload;
+  /** Real ms left of the run's deadline when it was claimed (the database's clock); undefined: none. */
+  deadlineInMs?: number;
+}
+
+/** A queued run ended by `expireQueued`: recorded as failed, never started. */
+export interface ExpiredRun {
+  run: RunRecord;
+  customerId: string;
 }
 
 export interface FinishOutcome {
@@ -112,9 +127,16 @@ export interface RunStore {
   createRun(input: NewRun): Promise<CreatedRun>;
   /**
    * Claim the oldest queued run whose thread has nothing running (and which is its thread's
-   * oldest), for `owner`, with a lease; undefined when there is none.
+   * oldest) and whose deadline has not passed, for `owner`, with a lease; undefined when
+   * there is none.
    */
   claimRun(owner: string, leaseMs: number): Promise<ClaimedRun | undefined>;
+  /**
+   * End the queued runs whose deadline passed before any replica could start them (status
+   * `error`, with `error` recorded; their threads are left as they were), whichever replica
+   * queued them. Returns them, so that their followers are told.
+   */
+  expireQueued(error: RunError): Promise<ExpiredRun[]>;
   /**
    * Extend the leases of these runs, if `owner` still holds them. Returns those renewed, with
    * whether a cancel was asked for; a run missing from the answer is no longer this owner's.
@@ -139,6 +161,8 @@ export interface RunStore {
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
   /** Runs waiting to be claimed (for `/stats`). */
   pendingCount(): Promise<number>;
+  /** Runs waiting to be claimed and runs executing, on every replica (the queue's forecast). */
+  runCounts(): Promise<{ pending: number; running: number }>;
   /** Throws when the database cannot answer (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import {
   threadExists,
   threadStatusAfter,
   type ClaimedRun,
+  type ExpiredRun,
   type FinishedRun,
   type InterruptScope,
   type RunPayload,
@@ -34,7 +35,25 @@ type RunRow = Omit<RunRecord, 'metadata' | 'usage' | 'error'> & {
   owner: string | null;
   lease_expires_at: number | null;
   cancel_requested: number;
+  deadline_ms: number | null;
 };
+
+/**
+ * Queued runs that are their thread's next (nothing running on it, nothing queued before
+ * them), with the epoch ms of their deadline: `deadline_ms` after they could first start,
+ * their creation or the end of their thread's previous run (whichever is later).
+ */
+// julianday keeps milliseconds to within a hundredth; rounded back to the stored instant.
+const QUEUE_HEADS = `
+  SELECT r.rowid AS seq, r.*,
+    CASE WHEN r.deadline_ms IS NULL THEN NULL ELSE
+      round((julianday(max(r.created_at, coalesce((SELECT max(p.updated_at) FROM agent_runs p WHERE p.thread_id = r.thread_id AND p.rowid < r.rowid), r.created_at))) - 2440587.5) * 86400000.0)
+        + r.deadline_ms END AS deadline_at
+  FROM agent_runs r
+  WHERE r.status = 'pending'
+    AND NOT EXISTS (SELECT 1 FROM agent_runs x WHERE x.thread_id = r.thread_id AND (x.status = 'running' OR (x.status = 'pending' AND x.rowid < r.rowid)))`;
+
+type HeadRow = RunRow & { seq: number; deadline_at: number | null };
 
 const RUN_COLUMNS = 'run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, usage, error';
 
@@ -93,18 +112,15 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
       "SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'pending') AS pending FROM agent_runs WHERE thread_id = ? AND status IN ('pending', 'running')",
     ),
     insertRun: db.prepare(
-      `INSERT INTO agent_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, payload, background, owner, lease_expires_at)
-       VALUES (@run_id, @thread_id, @assistant_id, @created_at, @updated_at, @status, @metadata, @multitask_strategy, @payload, @background, @owner, @lease_expires_at)`,
+      `INSERT INTO agent_runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, payload, background, owner, lease_expires_at, deadline_ms)
+       VALUES (@run_id, @thread_id, @assistant_id, @created_at, @updated_at, @status, @metadata, @multitask_strategy, @payload, @background, @owner, @lease_expires_at, @deadline_ms)`,
     ),
     run: db.prepare<[string, string], RunRow>(`SELECT * FROM agent_runs WHERE thread_id = ? AND run_id = ?`),
     runById: db.prepare<[string], RunRow>('SELECT * FROM agent_runs WHERE run_id = ?'),
     runs: db.prepare<[string, number, number], RunRow>(`SELECT ${RUN_COLUMNS} FROM agent_runs WHERE thread_id = ? ORDER BY rowid DESC LIMIT ? OFFSET ?`),
-    nextQueued: db.prepare<[], RunRow>(
-      `SELECT r.* FROM agent_runs r
-       WHERE r.status = 'pending'
-         AND NOT EXISTS (SELECT 1 FROM agent_runs x WHERE x.thread_id = r.thread_id AND (x.status = 'running' OR (x.status = 'pending' AND x.rowid < r.rowid)))
-       ORDER BY r.rowid LIMIT 1`,
-    ),
+    nextQueued: db.prepare<[number], HeadRow>(`SELECT * FROM (${QUEUE_HEADS}) WHERE deadline_at IS NULL OR deadline_at > ? ORDER BY seq LIMIT 1`),
+    overdue: db.prepare<[number], HeadRow>(`SELECT * FROM (${QUEUE_HEADS}) WHERE deadline_at <= ? ORDER BY seq`),
+    expire: db.prepare("UPDATE agent_runs SET status = 'error', error = ?, updated_at = ?, payload = NULL WHERE run_id = ? AND status = 'pending'"),
     start: db.prepare("UPDATE agent_runs SET status = 'running', owner = ?, lease_expires_at = ?, updated_at = ? WHERE run_id = ?"),
     renew: db.prepare<[number, string, string], { cancel_requested: number }>(
       "UPDATE agent_runs SET lease_expires_at = ? WHERE run_id = ? AND owner = ? AND status = 'running' RETURNING cancel_requested",
@@ -115,6 +131,9 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     cancelQueued: db.prepare("UPDATE agent_runs SET status = 'interrupted', error = ?, updated_at = ?, payload = NULL WHERE run_id = ? AND status = 'pending'"),
     flagCancel: db.prepare("UPDATE agent_runs SET cancel_requested = 1 WHERE run_id = ? AND status = 'running'"),
     pending: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM agent_runs WHERE status = 'pending'"),
+    counts: db.prepare<[], { pending: number; running: number }>(
+      "SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'running') AS running FROM agent_runs WHERE status IN ('pending', 'running')",
+    ),
   };
 
   const interruptWhere = (scope: InterruptScope): { sql: string; args: unknown[] } => {
@@ -168,6 +187,7 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
             background: input.background ? 1 : 0,
             owner: startNow ? input.owner : null,
             lease_expires_at: startNow ? clock() + input.leaseMs : null,
+            deadline_ms: input.deadlineMs ?? null,
           };
           s.insertRun.run(row);
           if (startNow) s.threadStatus.run('busy', at, input.threadId);
@@ -178,17 +198,34 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     async claimRun(owner, leaseMs) {
       return db
         .transaction((): ClaimedRun | undefined => {
-          const row = s.nextQueued.get();
+          const now = clock();
+          const row = s.nextQueued.get(now);
           if (!row) return undefined;
           const at = iso();
-          s.start.run(owner, clock() + leaseMs, at, row.run_id);
+          s.start.run(owner, now + leaseMs, at, row.run_id);
           s.threadStatus.run('busy', at, row.thread_id);
           const thread = s.thread.get(row.thread_id)!;
           return {
             run: toRun({ ...row, status: 'running', updated_at: at }),
             customerId: thread.customer_id,
             payload: JSON.parse(row.payload ?? '{"messages":[],"streamModes":[]}') as RunPayload,
+            ...(row.deadline_at === null ? {} : { deadlineInMs: Math.max(0, row.deadline_at - now) }),
           };
+        })
+        .immediate();
+    },
+    async expireQueued(error) {
+      return db
+        .transaction((): ExpiredRun[] => {
+          const at = iso();
+          const expired: ExpiredRun[] = [];
+          const record = JSON.stringify(error);
+          // One pass: a run queued behind an expired one could first start now, so it is not due yet.
+          for (const row of s.overdue.all(clock())) {
+            s.expire.run(record, at, row.run_id);
+            expired.push({ run: toRun({ ...row, status: 'error', error: record, updated_at: at }), customerId: s.thread.get(row.thread_id)!.customer_id });
+          }
+          return expired;
         })
         .immediate();
     },
@@ -253,6 +290,10 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     },
     async pendingCount() {
       return s.pending.get()!.n;
+    },
+    async runCounts() {
+      const { pending, running } = s.counts.get()!;
+      return { pending, running };
     },
     async ping() {
       db.prepare('SELECT 1').get();
