@@ -154,7 +154,9 @@ export class RunExecutor {
       error: () =>
         new AdmissionShedError('deadline', this.#forecast.retryAfterMs(this.#counts), 'no replica had room to start the message within its deadline; send it again later').toRecord(),
       onExpired: (expired) => this.#expired(expired),
-      pollMs: options.pollMs ?? 500,
+      // As often as claims: the runs this replica queued are looked at on their own deadlines,
+      // so the poll is a safety net whose cost must not grow with the replicas.
+      pollMs: options.pollMs ?? (options.bus.kind === 'redis' ? 2000 : 500),
       log,
     });
     options.bus.subscribe((message) => {
