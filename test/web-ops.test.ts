@@ -19,7 +19,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the live view at /ops in Chromium', () => {
 
   beforeAll(async () => {
     // The simulator at gpt-4o-mini speed and Tier-1 limits, twenty times faster than real time.
-    server = await startTestServer({ timeScale: TIME_SCALE, simLatency: 'gpt-4o-mini', simPreset: 'tier1', llmTier: 'tier1' });
+    // The gate is told of a tenth of the tokens: its budget refills at a tenth of the speed, so
+    // a dip lasts long enough for a page polling five times a second to see it, however
+    // slowly a busy machine runs the page.
+    server = await startTestServer({ timeScale: TIME_SCALE, simLatency: 'gpt-4o-mini', simPreset: 'tier1', llmTier: 'tier1', llmTpm: 20_000 });
     browser = await launchChromium();
   });
 
@@ -33,7 +36,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the live view at /ops in Chromium', () => {
     const foreign = await guardOrigins(context, [server.url]);
     const page = await context.newPage();
     const errors = collectErrors(page);
-    await page.goto(`${server.url}/ops?every=250`);
+    await page.goto(`${server.url}/ops?every=200`);
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Updated');
     expect(await figure(page, 'answered')).toBe('0 / 0');
     const tokenLimit = Number((await figure(page, 'tokens-budget')).split(' of ')[1]!.replace(/,/g, ''));
@@ -57,7 +60,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the live view at /ops in Chromium', () => {
       }
       const tokens = firstNumber(await figure(page, 'tokens-budget'));
       if (Number.isFinite(tokens)) minTokens = Math.min(minTokens, tokens);
-      await page.waitForTimeout(100);
+      await page.waitForTimeout(50);
     }
     const report = await load;
     const sent = report.stages.reduce((sum, s) => sum + s.messages.total, 0);
