@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentGraph } from '../src/agent/graph.js';
 import { createLocalBus } from '../src/cluster/coordination-bus.js';
@@ -10,13 +7,8 @@ import { createPollingRelay } from '../src/cluster/event-relay.js';
 import { isEnd, type RunEvent } from '../src/cluster/run-event-log.js';
 import { RunExecutor } from '../src/server/run-executor.js';
 import { ConciergeError } from '../src/shared/errors.js';
-import { migratePostgres } from '../src/store/migration-runner.js';
-import { openPostgresPool } from '../src/store/postgres-pool.js';
-import { PostgresRunStore } from '../src/store/postgres-run-store.js';
 import type { MultitaskStrategy, RunStore } from '../src/store/run-store.js';
-import { POSTGRES_RUN_MIGRATIONS } from '../src/store/run-store-migrations.js';
-import { openSqliteRunStore } from '../src/store/sqlite-run-store.js';
-import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
+import { runStoreBackends } from './helpers/run-store-backends.js';
 
 /**
  * The message deadline covers the time a run waits for a replica with room: the executor on
@@ -49,41 +41,7 @@ class HeldAgent {
   }
 }
 
-interface Backend {
-  name: string;
-  open(): Promise<RunStore>;
-  cleanup(): Promise<void>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'concierge-queue-deadline-'));
-const schema = freshSchemaName('queue_deadline_test');
-let pool: pg.Pool | undefined;
-let files = 0;
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      files += 1;
-      return openSqliteRunStore({ path: join(dir, `runs-${files}.db`), model: MODEL });
-    },
-    async cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      pool ??= openPostgresPool({ url: PG_URL, schema, size: 8 });
-      await migratePostgres(pool, schema, [POSTGRES_RUN_MIGRATIONS]);
-      return new PostgresRunStore({ pool, model: MODEL });
-    },
-    async cleanup() {
-      await pool?.end();
-      await dropSchema(schema);
-    },
-  },
-];
+const backends = runStoreBackends('queue-deadline', MODEL);
 
 function executorOn(store: RunStore, agent: HeldAgent, replicaId: string, maxConcurrentRuns = 2): RunExecutor {
   return new RunExecutor({

@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyUsage } from '../src/llm/run-usage.js';
-import { migratePostgres } from '../src/store/migration-runner.js';
-import { openPostgresPool } from '../src/store/postgres-pool.js';
-import { PostgresRunStore } from '../src/store/postgres-run-store.js';
-import { POSTGRES_RUN_MIGRATIONS } from '../src/store/run-store-migrations.js';
 import { isConciergeError } from '../src/shared/errors.js';
 import type { NewRun, RunStore } from '../src/store/run-store.js';
-import { openSqliteRunStore } from '../src/store/sqlite-run-store.js';
-import { dropSchema, freshSchemaName, PG_URL } from './helpers/postgres.js';
+import { runStoreBackends } from './helpers/run-store-backends.js';
 
 /**
  * One contract, two stores: the embedded SQLite store and the shared Postgres one must
@@ -26,41 +17,7 @@ const LEASE_MS = 30_000;
 const INTERRUPTED = { code: 'RUN_INTERRUPTED', message: 'lease expired', status: 503, retryAfterMs: 1000 };
 const SHED = { code: 'OVERLOADED', message: 'no room in time', status: 503, retryAfterMs: 1500, details: { reason: 'deadline' } };
 
-interface Backend {
-  name: string;
-  open(): Promise<RunStore>;
-  cleanup(): Promise<void>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'concierge-runstore-'));
-const schema = freshSchemaName('runstore_test');
-let pool: pg.Pool | undefined;
-let sqliteCount = 0;
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      sqliteCount += 1;
-      return openSqliteRunStore({ path: join(dir, `runs-${sqliteCount}.db`), model: MODEL });
-    },
-    async cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      pool ??= openPostgresPool({ url: PG_URL, schema, size: 8 });
-      await migratePostgres(pool, schema, [POSTGRES_RUN_MIGRATIONS]);
-      return new PostgresRunStore({ pool, model: MODEL });
-    },
-    async cleanup() {
-      await pool?.end();
-      await dropSchema(schema);
-    },
-  },
-];
+const backends = runStoreBackends('runstore', MODEL);
 
 function newRun(threadId: string, overrides: Partial<NewRun> = {}): NewRun {
   return {
