@@ -206,7 +206,7 @@ describe.each(backends)('$name run store (contract)', (backend) => {
       const ofThread = queued.filter((_, i) => i % 3 === k);
       expect(seen.filter((id) => ofThread.includes(id))).toEqual(ofThread);
     }
-    expect(await store.pendingCount()).toBe(0);
+    expect((await store.runCounts()).pending).toBe(0);
   });
 
   it('ends a queued run once its deadline has passed instead of starting it, and records why', async () => {

@@ -290,8 +290,7 @@ class LatencyTally {
   /** `seconds`: the wall time of the timed phases (for msg/s). */
   result(seconds: number): ClosedLoopResult {
     const messages = this.#histogram.totalCount;
-    const wall = seconds;
-    return { messages, seconds: wall, messagesPerSec: messages / wall, p50Ms: this.#histogram.getValueAtPercentile(50) / 1000, p99Ms: this.#histogram.getValueAtPercentile(99) / 1000 };
+    return { messages, seconds, messagesPerSec: messages / seconds, p50Ms: this.#histogram.getValueAtPercentile(50) / 1000, p99Ms: this.#histogram.getValueAtPercentile(99) / 1000 };
   }
 }
 

@@ -301,11 +301,6 @@ export class PostgresRunStore implements RunStore {
     return rows.map(toRun);
   }
 
-  async pendingCount(): Promise<number> {
-    const { rows } = await this.#pool.query<{ n: string }>("SELECT count(*) AS n FROM agent_runs WHERE status = 'pending'");
-    return Number(rows[0]!.n);
-  }
-
   async runCounts(): Promise<{ pending: number; running: number }> {
     const { rows } = await this.#pool.query<{ pending: string; running: string }>(
       "SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'running') AS running FROM agent_runs WHERE status IN ('pending', 'running')",

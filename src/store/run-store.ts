@@ -159,8 +159,6 @@ export interface RunStore {
   requestCancel(threadId: string, runId: string, error: RunError, options?: { queuedOnly?: boolean }): Promise<RunRecord | undefined>;
   getRun(threadId: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(threadId: string, limit: number, offset: number): Promise<RunRecord[]>;
-  /** Runs waiting to be claimed (for `/stats`). */
-  pendingCount(): Promise<number>;
   /** Runs waiting to be claimed and runs executing, on every replica (the queue's forecast). */
   runCounts(): Promise<{ pending: number; running: number }>;
   /** Throws when the database cannot answer (readiness). */

@@ -130,7 +130,6 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     ),
     cancelQueued: db.prepare("UPDATE agent_runs SET status = 'interrupted', error = ?, updated_at = ?, payload = NULL WHERE run_id = ? AND status = 'pending'"),
     flagCancel: db.prepare("UPDATE agent_runs SET cancel_requested = 1 WHERE run_id = ? AND status = 'running'"),
-    pending: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM agent_runs WHERE status = 'pending'"),
     counts: db.prepare<[], { pending: number; running: number }>(
       "SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'running') AS running FROM agent_runs WHERE status IN ('pending', 'running')",
     ),
@@ -287,9 +286,6 @@ export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
     },
     async listRuns(threadId, limit, offset) {
       return s.runs.all(threadId, limit, offset).map(toRun);
-    },
-    async pendingCount() {
-      return s.pending.get()!.n;
     },
     async runCounts() {
       const { pending, running } = s.counts.get()!;
