@@ -4,9 +4,11 @@ export interface RunClaimerOptions {
   store: RunStore;
   owner: string;
   leaseMs: number;
-  /** Runs this replica may still take on now. */
-  room: () => number;
-  /** Start executing a claimed run (owned by this replica from now on). */
+  /** Take one of this replica's run slots for a claim about to be made; false when none is free. */
+  reserve: () => boolean;
+  /** Give back the slot of a claim that found nothing (or failed). */
+  unreserve: () => void;
+  /** Start executing a claimed run (owned by this replica from now on) in the slot reserved for it. */
   execute: (claimed: ClaimedRun, claimSentAt: number) => void;
   /** Safety net and, without a bus, the only way to notice queued work. Default 500 ms. */
   pollMs?: number;
@@ -27,6 +29,7 @@ export class RunClaimer {
   #running = false;
   #again = false;
   #stopped = false;
+  #inFlight: Promise<void> | undefined;
   claimed = 0;
 
   constructor(options: RunClaimerOptions) {
@@ -48,6 +51,14 @@ export class RunClaimer {
     this.#timer = undefined;
   }
 
+  /**
+   * Settles when the claim being made now (holding a reserved slot) has ended, its run
+   * executing or its slot given back; undefined when no claim is in flight.
+   */
+  get claimInFlight(): Promise<void> | undefined {
+    return this.#inFlight;
+  }
+
   wake(): void {
     if (this.#stopped) return;
     if (this.#running) {
@@ -63,18 +74,31 @@ export class RunClaimer {
   async #loop(): Promise<void> {
     do {
       this.#again = false;
-      while (!this.#stopped && this.#options.room() > 0) {
+      // The slot is reserved before the claim is sent, so that a run started directly while
+      // the claim is in flight cannot take it too: a replica never executes more than its slots.
+      while (!this.#stopped && this.#options.reserve()) {
         const sentAt = this.#now();
-        let claimed: ClaimedRun | undefined;
+        let settle!: () => void;
+        this.#inFlight = new Promise<void>((resolve) => (settle = resolve));
         try {
-          claimed = await this.#options.store.claimRun(this.#options.owner, this.#options.leaseMs);
-        } catch (error) {
-          this.#options.log?.(`claims: ${String(error)}`);
-          return;
+          let claimed: ClaimedRun | undefined;
+          try {
+            claimed = await this.#options.store.claimRun(this.#options.owner, this.#options.leaseMs);
+          } catch (error) {
+            this.#options.unreserve();
+            this.#options.log?.(`claims: ${String(error)}`);
+            return;
+          }
+          if (!claimed) {
+            this.#options.unreserve();
+            break;
+          }
+          this.claimed += 1;
+          this.#options.execute(claimed, sentAt);
+        } finally {
+          this.#inFlight = undefined;
+          settle();
         }
-        if (!claimed) break;
-        this.claimed += 1;
-        this.#options.execute(claimed, sentAt);
       }
     } while (this.#again && !this.#stopped);
   }

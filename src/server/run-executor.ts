@@ -11,6 +11,7 @@ import { ConciergeError } from '../shared/errors.js';
 import {
   isFinished,
   type ClaimedRun,
+  type CreatedRun,
   type ExpiredRun,
   type MultitaskStrategy,
   type RunError,
@@ -111,6 +112,8 @@ const interrupted = (message: string): RunError => runInterrupted(message).toRec
 export class RunExecutor {
   readonly #options: RunExecutorOptions;
   readonly #running = new Map<string, LocalRun>();
+  /** Slots taken for runs not yet executing: a claim in flight, or a run being started here. */
+  #reserved = 0;
   readonly #hub = new RunEventHub({ retainMs: 10_000 });
   readonly #followers = new Set<AbortController>();
   readonly #leases: LeaseKeeper;
@@ -137,8 +140,12 @@ export class RunExecutor {
       store: options.store,
       owner: options.replicaId,
       leaseMs: options.leaseMs,
-      room: () => options.maxConcurrentRuns - this.#running.size,
+      reserve: () => this.#reserve(),
+      unreserve: () => {
+        this.#reserved -= 1;
+      },
       execute: (claimed, sentAt) => {
+        this.#reserved -= 1;
         this.#counters.claimed += 1;
         const deadlineAt = Date.now() + (claimed.deadlineInMs ?? options.messageDeadlineMs);
         this.#execute(claimed, sentAt, deadlineAt);
@@ -212,25 +219,38 @@ export class RunExecutor {
     const { store, replicaId, leaseMs, messageDeadlineMs } = this.#options;
     const customerId = request.thread.customer_id;
     this.#options.preflight?.(customerId, Date.now() + messageDeadlineMs);
-    const full = this.#running.size >= this.#options.maxConcurrentRuns;
-    // A follow-up turn on a busy thread waits for its own thread first: its deadline counts
-    // from the end of the turn before it, so the queue ahead says nothing about it yet.
-    if (full && request.thread.status !== 'busy') await this.#refuseIfQueueTooLong();
-    const receivedAt = Date.now();
+    let slot = this.#reserve();
+    // A claim in flight holds a slot it may give back in a round trip: wait for it rather
+    // than queue a message that could start here now.
+    while (!slot && this.#claimer.claimInFlight) {
+      await this.#claimer.claimInFlight;
+      slot = this.#reserve();
+    }
     const payload: RunPayload = { messages: request.messages, streamModes: request.streamModes };
-    const sentAt = performance.now();
-    const created = await store.createRun({
-      threadId: request.thread.thread_id,
-      assistantId: request.assistantId,
-      metadata: request.metadata,
-      multitaskStrategy: request.multitaskStrategy,
-      payload,
-      // A replica with no room queues the run for another, like a background one.
-      background: request.background || this.#running.size >= this.#options.maxConcurrentRuns,
-      owner: replicaId,
-      leaseMs,
-      deadlineMs: messageDeadlineMs,
-    });
+    let created: CreatedRun;
+    let receivedAt: number;
+    let sentAt: number;
+    try {
+      // A follow-up turn on a busy thread waits for its own thread first: its deadline counts
+      // from the end of the turn before it, so the queue ahead says nothing about it yet.
+      if (!slot && request.thread.status !== 'busy') await this.#refuseIfQueueTooLong();
+      receivedAt = Date.now();
+      sentAt = performance.now();
+      created = await store.createRun({
+        threadId: request.thread.thread_id,
+        assistantId: request.assistantId,
+        metadata: request.metadata,
+        multitaskStrategy: request.multitaskStrategy,
+        payload,
+        // A replica with no room queues the run for another, like a background one.
+        background: request.background || !slot,
+        owner: replicaId,
+        leaseMs,
+        deadlineMs: messageDeadlineMs,
+      });
+    } finally {
+      if (slot) this.#reserved -= 1;
+    }
     if (created.started) {
       this.#counters.started += 1;
       this.#execute({ run: created.run, customerId, payload }, sentAt, receivedAt + messageDeadlineMs, receivedAt, request.requestId);
@@ -370,6 +390,13 @@ export class RunExecutor {
   /** Stop claiming queued runs (shutdown); runs in progress go on. */
   stopClaiming(): void {
     this.#claimer.stop();
+  }
+
+  /** Take a run slot (for a claim, or a run about to start here) if one is free. */
+  #reserve(): boolean {
+    if (this.#running.size + this.#reserved >= this.#options.maxConcurrentRuns) return false;
+    this.#reserved += 1;
+    return true;
   }
 
   /** Wait for every run executing here to finish (graceful shutdown). */
