@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { LruCache } from '../sim/lru-cache.js';
+import { LruCache } from '../shared/lru-cache.js';
 import type { CacheCounters } from './agent-counters.js';
 
 /**

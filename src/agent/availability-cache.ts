@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LruCache } from '../sim/lru-cache.js';
+import { LruCache } from '../shared/lru-cache.js';
 import type { CacheCounters } from './agent-counters.js';
 
 /**

@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage } from '@langchain/core/messages';
 import { o200kEncoder } from '../shared/o200k-prompt.js';
-import { LruCache } from '../sim/lru-cache.js';
+import { LruCache } from '../shared/lru-cache.js';
 import { toolFailure } from './tool-failure.js';
 
 /**

@@ -3,6 +3,7 @@ import type { CoordinationBus } from '../cluster/coordination-bus.js';
 import type { EventRelay } from '../cluster/event-relay.js';
 import { LeaseKeeper } from '../cluster/lease-keeper.js';
 import { QueuedRunExpiry } from '../cluster/queued-run-expiry.js';
+import type { ThreadRef } from './thread-owners.js';
 import { RunClaimer } from '../cluster/run-claimer.js';
 import { END_EVENT, isEnd, RunEventHub, type RunEnd, type RunEvent, type RunEventLog } from '../cluster/run-event-log.js';
 import { AdmissionShedError } from '../llm/admission-errors.js';
@@ -66,7 +67,7 @@ export interface RunExecutorOptions {
 }
 
 export interface RunRequest {
-  thread: ThreadRecord;
+  thread: ThreadRef;
   assistantId: string;
   messages: RunInputMessage[];
   metadata: Record<string, unknown>;
@@ -233,7 +234,7 @@ export class RunExecutor {
     try {
       // A follow-up turn on a busy thread waits for its own thread first: its deadline counts
       // from the end of the turn before it, so the queue ahead says nothing about it yet.
-      if (!slot && request.thread.status !== 'busy') await this.#refuseIfQueueTooLong();
+      if (!slot && (await store.getThread(request.thread.thread_id))?.status !== 'busy') await this.#refuseIfQueueTooLong();
       receivedAt = Date.now();
       sentAt = performance.now();
       created = await store.createRun({

@@ -1,5 +1,5 @@
 import type { Tiktoken } from 'js-tiktoken/lite';
-import { LruCache } from '../sim/lru-cache.js';
+import { LruCache } from './lru-cache.js';
 import { O200K_PATTERN_SOURCE, o200kEncoder } from './o200k-prompt.js';
 
 /** One pre-tokenised piece ("word") and its tokens. */

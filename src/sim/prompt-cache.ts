@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import { LruCache } from './lru-cache.js';
+import { LruCache } from '../shared/lru-cache.js';
 
 /** OpenAI caches prompts of at least 1,024 tokens, in steps of 128. */
 export const PROMPT_CACHE_MIN_TOKENS = 1024;

@@ -2,7 +2,7 @@ import type { Tiktoken } from 'js-tiktoken/lite';
 import { sharedO200kPieces, type O200kPieces, type O200kPiece } from '../shared/o200k-pieces.js';
 import { renderTools } from '../shared/o200k-prompt.js';
 import type { SimMessage, SimTool } from './chat-request.js';
-import { LruCache } from './lru-cache.js';
+import { LruCache } from '../shared/lru-cache.js';
 
 /**
  * Token accounting in the o200k_base encoding of gpt-4o-mini, with OpenAI's chat overheads:

@@ -8,6 +8,7 @@ import { pagingQuery } from '../query-fields.js';
 import { boundedJsonObject } from '../bounded-json.js';
 import { toWireValues } from '../message-format.js';
 import { STREAM_MODES, type RunExecutor, type StreamMode } from '../run-executor.js';
+import { ThreadOwners, type ThreadRef } from '../thread-owners.js';
 import { isEnd } from '../../cluster/run-event-log.js';
 import { SseWriter } from '../sse-writer.js';
 import { threadExists, type RunRecord, type RunStore, type ThreadRecord } from '../../store/run-store.js';
@@ -81,12 +82,23 @@ function threadView(thread: ThreadRecord, values: Record<string, unknown> = {}) 
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): void {
   const { graph, store, executor } = deps;
 
+  const owners = new ThreadOwners();
+
   /** A thread the caller owns; anybody else's is indistinguishable from a missing one. */
   const ownedThread = async (request: FastifyRequest, threadId: string): Promise<ThreadRecord> => {
     const principal = deps.principalOf(request);
     const thread = await store.getThread(threadId);
     if (!thread || thread.customer_id !== principal.customerId) throw notFound(`thread ${threadId}`);
+    owners.remember(thread);
     return thread;
+  };
+
+  /** The same check for a message, from memory when this replica has seen the thread before. */
+  const ownedThreadRef = async (request: FastifyRequest, threadId: string): Promise<ThreadRef> => {
+    const owner = owners.ownerOf(threadId);
+    if (owner === undefined) return ownedThread(request, threadId);
+    if (owner !== deps.principalOf(request).customerId) throw notFound(`thread ${threadId}`);
+    return { thread_id: threadId, customer_id: owner };
   };
 
   /** A run of a thread the caller owns; anybody else's is indistinguishable from a missing one. */
@@ -139,6 +151,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     }
     // Two creates of the same id at once: the primary key decides, the loser gets 409.
     const thread = await store.createThread({ customerId: principal.customerId, metadata: body.metadata ?? {}, ...(body.thread_id ? { threadId: body.thread_id } : {}) });
+    owners.remember(thread);
     return threadView(thread);
   });
 
@@ -165,7 +178,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   /** Validate a run request and create the run on the thread: started here, or queued. */
   const startRun = async (request: FastifyRequest<{ Params: { threadId: string } }>, reply: FastifyReply, body: RunBody, modes: StreamMode[], background: boolean) => {
-    const thread = await ownedThread(request, request.params.threadId);
+    const thread = await ownedThreadRef(request, request.params.threadId);
     if (body.assistant_id !== GRAPH_ID) throw notFound(`assistant ${body.assistant_id}`);
     const strategy = body.multitask_strategy ?? 'reject';
     if (strategy !== 'reject' && strategy !== 'enqueue') throw validationFailed(`multitask_strategy "${strategy}" is not supported; use "reject" or "enqueue"`);

@@ -1,5 +1,5 @@
 import type { ChatRequest, SimMessage } from '../chat-request.js';
-import { LruCache } from '../lru-cache.js';
+import { LruCache } from '../../shared/lru-cache.js';
 import { todayFromPrompt } from './date-time-parse.js';
 import { catalogueFromPrompt } from './prompt-catalogue.js';
 import { classifyTools, type ToolCatalog, type ToolKind } from './tool-kinds.js';
