@@ -18,19 +18,31 @@ const MODE_SERVER_ARGS: Record<AdmissionMode, string[]> = {
 };
 
 /**
- * `seed`: the seed report's test (10, 50, 100 users, quick mode, Tier-1 limits), each stage
- * on a full provider budget as the seed ran them (separate tests), with a 5-minute deadline
- * so success means "served". `saturation`: 1,000 users on the same limits with the default
- * deadline, so most messages cannot be served in time and must be shed.
+ * `seed`: the seed report's test (10, 50, 100 users, quick mode, Tier-1 limits) with the
+ * seed's agent (`--agent-profile legacy`: every answer from the model, about 3,300 tokens a
+ * conversation, as the seed's 3,200), and a 5-minute deadline so success means "served".
+ * `off` and `on` start each stage on a full provider budget, so that they are compared on the
+ * same provider; `off-python`, the seed's own system, runs the stages back to back as the
+ * seed's progressive test did, each starting on what the one before left of the budget, and
+ * in real time: its stages are short (its users fail fast), so the time scale would save
+ * little, and its 100-user burst would make the lab's CPU weigh double.
+ * `saturation`: 1,000 users on the same limits with the default deadline, so most messages
+ * cannot be served in time and must be shed.
  *
  * `timeScale`: the default, the fastest at which no process of the lab used more than half
  * a core on a 2-core machine (measured: see docs/admission.md); faster scales measure the
  * lab's own CPU, and their stages are marked `cpuBound` and counted towards nothing.
  */
 export const ADMISSION_BENCH_PRESETS = {
-  seed: { stages: [10, 50, 100], tier: 'tier1', deadlineMs: 300_000, defaultModes: ['off', 'off-python', 'on'], shedRetries: 0, timeScale: 0.5 },
-  saturation: { stages: [1000], tier: 'tier1', deadlineMs: undefined, defaultModes: ['on'], shedRetries: 5, timeScale: 0.5 },
-} as const satisfies Record<string, { stages: number[]; tier: keyof typeof LLM_TIERS; deadlineMs: number | undefined; defaultModes: AdmissionMode[]; shedRetries: number; timeScale: number }>;
+  seed: { stages: [10, 50, 100], tier: 'tier1', deadlineMs: 300_000, defaultModes: ['off', 'off-python', 'on'], shedRetries: 0, timeScale: 0.5, agentProfile: 'legacy', backToBack: ['off-python'], realTime: ['off-python'] },
+  saturation: { stages: [1000], tier: 'tier1', deadlineMs: undefined, defaultModes: ['on'], shedRetries: 5, timeScale: 0.5, agentProfile: 'lean', backToBack: [], realTime: [] },
+} as const satisfies Record<
+  string,
+  { stages: number[]; tier: keyof typeof LLM_TIERS; deadlineMs: number | undefined; defaultModes: AdmissionMode[]; shedRetries: number; timeScale: number; agentProfile: 'lean' | 'legacy'; backToBack: AdmissionMode[]; realTime: AdmissionMode[] }
+>;
+
+/** The pause between stages of a mode run back to back: the load tester's default. */
+const BACK_TO_BACK_COOLDOWN_SEC = 2;
 
 export type AdmissionBenchPreset = keyof typeof ADMISSION_BENCH_PRESETS;
 
@@ -114,20 +126,31 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
   const limits = { tier: preset.tier, ...LLM_TIERS[preset.tier] };
   const result: AdmissionBenchResult = { preset: options.preset, timeScale: options.timeScale, loadAverage: [], modes: {}, latency: {}, targets: [] };
   mkdirSync(options.out, { recursive: true });
-  const serverArgs = (mode: AdmissionMode, deadline: boolean) => [...MODE_SERVER_ARGS[mode], '--llm-tier', preset.tier, ...(deadline && preset.deadlineMs ? ['--deadline-ms', String(preset.deadlineMs)] : []), ...options.serverArgs];
+  const serverArgs = (mode: AdmissionMode, deadline: boolean) => [
+    ...MODE_SERVER_ARGS[mode],
+    '--llm-tier',
+    preset.tier,
+    '--agent-profile',
+    preset.agentProfile,
+    ...(deadline && preset.deadlineMs ? ['--deadline-ms', String(preset.deadlineMs)] : []),
+    ...options.serverArgs,
+  ];
+  const backToBack: readonly AdmissionMode[] = preset.backToBack;
+  const realTime: readonly AdmissionMode[] = preset.realTime;
   for (const mode of options.modes) {
     if (options.signal?.aborted) break;
-    options.onMode?.(mode, `${options.preset} preset, time scale ${options.timeScale}`);
+    const timeScale = realTime.includes(mode) ? 1 : options.timeScale;
+    options.onMode?.(mode, `${options.preset} preset, ${timeScale === 1 ? 'real time' : `time scale ${timeScale}`}, ${preset.agentProfile} agent, ${backToBack.includes(mode) ? 'stages back to back' : 'each stage on a full provider budget'}`);
     const report = await runLoadTest({
       preset: 'seed',
       stages: [...preset.stages],
       // Ten single-user conversations make the reference median steady.
       baselineConversations: 10,
-      // Each stage starts on a full provider budget, as the seed's separate tests did.
-      cooldownSec: 'budget',
+      // Each stage on a full provider budget, or (the seed's own system) on what the stage before left.
+      cooldownSec: backToBack.includes(mode) ? BACK_TO_BACK_COOLDOWN_SEC : 'budget',
       // Saturated users come back after Retry-After, as a polite client would, so demand lasts.
       shedRetries: preset.shedRetries,
-      timeScale: options.timeScale,
+      timeScale,
       simPreset: preset.tier,
       simArgs: options.simArgs,
       serverArgs: serverArgs(mode, true),

@@ -85,7 +85,7 @@ export function checkBenchTargets(preset: AdmissionBenchPreset, result: Admissio
     }
     const python = stage('off-python', 100);
     targets.push(
-      check('off-python: success at 100 users below 50%, 429s the cause', [python], () => {
+      check('off-python (stages back to back, as the seed ran them): success at 100 users below 50%, 429s the cause', [python], () => {
         const limited = python!.failures.provider_rate_limited ?? 0;
         const cause = python!.messages.failed > 0 && limited / python!.messages.failed >= 0.5;
         return { pass: python!.successRate < 0.5 && cause, measured: `${pct(python!.successRate)} answered; ${limited} of ${python!.messages.failed} failures were provider 429s` };

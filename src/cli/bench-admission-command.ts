@@ -46,8 +46,8 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
   const lines: string[] = [];
   if (modes.length === 0) return 'no mode ran';
   const first = result.modes[modes[0]!]!;
-  const f = first.timeScale;
-  lines.push(`time scale ${f}; latencies and durations are real-time equivalents (measured / ${f}); load average ${result.loadAverage.join(', ')}`);
+  const scales = modes.map((m) => `${m} ${result.modes[m]!.timeScale === 1 ? 'real time' : result.modes[m]!.timeScale}`).join(', ');
+  lines.push(`time scale: ${scales}; latencies and durations are real-time equivalents (measured / time scale); load average ${result.loadAverage.join(', ')}`);
   const columns = ['success', 'mean', 'p50', 'p95', 'makespan', 'minimum', '429s', 'shed', 'cpu'];
   const rows: string[][] = [['stage', 'mode', ...columns]];
   const labels = [...(first.baseline ? [first.baseline.label] : []), ...first.stages.map((s) => s.label)];
@@ -67,7 +67,7 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
         secs(r.p50),
         secs(r.p95),
         `${stage.realTime.durationSec.toFixed(1)} s`,
-        stage.minimumSec === null ? '-' : `${(stage.minimumSec / f).toFixed(1)} s`,
+        stage.minimumSec === null ? '-' : `${(stage.minimumSec / report.timeScale).toFixed(1)} s`,
         `${limited}/${stats.requests ?? 0}`,
         String(stage.shedWithRetryAfter),
         stage.cpuBound ? 'BOUND' : 'ok',

@@ -4,6 +4,7 @@ import { isoDateOf } from './brain/date-time-parse.js';
 import type { ChatRequest } from './chat-request.js';
 import { sleep, systemClock, type Clock } from '../shared/clock.js';
 import { formatGoDuration } from './go-duration.js';
+import { LruCache } from '../shared/lru-cache.js';
 import { batchSlowdown, sampleTiming } from './latency-model.js';
 import { LATENCY_PROFILES, type LatencyProfile } from './latency-profiles.js';
 import { LIMIT_PRESETS } from './limit-presets.js';
@@ -66,7 +67,8 @@ export class SimEngine {
   readonly #brain: ScriptedBrain;
   readonly #scheduler: SeqScheduler;
   readonly #faults: Rng;
-  readonly #jitter: Rng;
+  /** How many times each prompt has been answered (see `#timingRng`). */
+  readonly #answered = new LruCache<string, number>(CACHE_ENTRIES);
   readonly #ids: IdMaker;
   readonly #padding: Rng;
   #counters: SimCounters = emptyCounters();
@@ -89,7 +91,6 @@ export class SimEngine {
     this.#brain = new ScriptedBrain({ maxEntries: BRAIN_CACHE_ENTRIES });
     this.#scheduler = new SeqScheduler(options.maxSeqs, options.maxQueue);
     this.#faults = createRng(hashToSeed('faults', options.seed));
-    this.#jitter = createRng(hashToSeed('latency', options.seed));
     // Ids are unique across processes, as OpenAI's are: a simulator restarted with the same seed
     // must not hand out the completion and tool-call ids of its earlier life, which a client's
     // stored conversation may already hold (LangGraph merges messages with equal ids).
@@ -229,7 +230,7 @@ export class SimEngine {
           cachedTokens: account.cachedTokens,
           decodeSlowdown: batchSlowdown(this.#scheduler.running, this.options.maxSeqs, this.options.batchSlowdown) * (slow ? this.options.slowStreamFactor : 1),
         },
-        this.#jitter,
+        this.#timingRng(account.promptKey),
       );
       const firstAtMs = timing.firstTokenMs * this.#scale * (slow ? this.options.slowStreamFactor : 1);
       const perTokenMs = timing.perTokenMs * this.#scale;
@@ -273,6 +274,19 @@ export class SimEngine {
       done(false);
       throw error;
     }
+  }
+
+  /**
+   * The random draw of a response's latency, keyed by its prompt and by how many times that
+   * prompt was answered before, not by the order of arrival: two runs of the lab that send the
+   * same requests (admission on and off, say) draw the same latencies for them whatever order
+   * they arrive in, so what differs between the runs is what the systems did, not the dice
+   * (common random numbers). Each draw is still lognormal as the profile says.
+   */
+  #timingRng(promptKey: string): Rng {
+    const nth = (this.#answered.get(promptKey) ?? 0) + 1;
+    this.#answered.set(promptKey, nth);
+    return createRng(hashToSeed('latency', this.options.seed, promptKey, nth));
   }
 
   #rateLimited(r: Exclude<AdmitResult, { ok: true }>, model: string, headers: Record<string, string>): EngineReply {
