@@ -23,7 +23,7 @@ const schema = z.object({
 });
 
 const sources: SettingSources<z.input<typeof schema>> = {
-  preset: { flag: '--preset', arg: '<name>', help: 'seed (10, 50, 100 users, Tier-1; off, off-python and on) or saturation (1,000 users, Tier-1; on)' },
+  preset: { flag: '--preset', arg: '<name>', help: "seed (10, 50, 100 users, Tier-1, the seed's agent; off and on at the time scale, off-python in real time with its stages back to back) or saturation (1,000 users, Tier-1; on)" },
   modes: { flag: '--modes', arg: '<list>', help: `which modes to run: ${ADMISSION_MODES.join(',')}`, defaultText: "the preset's" },
   timeScale: { flag: '--time-scale', arg: '<f>', help: 'simulator and server clock scale', defaultText: `the preset's: ${PRESETS.map((p) => `${p} ${ADMISSION_BENCH_PRESETS[p].timeScale}`).join(', ')} (the fastest this 2-core lab measures without being CPU-bound)` },
   out: { flag: '--out', arg: '<dir>', help: "where bench.json and each mode's reports go" },

@@ -181,19 +181,14 @@ async function waitForFullBudget(sim: SimulatorObserver, now: () => number, boun
 }
 
 /**
- * One user's figures that bound a stage from below: its last LLM call's own latency (the
- * single-user median message over its calls) and a conversation on its own (the single-user
- * median conversation plus the shortest think times between its messages), measured
- * seconds. Medians, not maxima: a stage's conversations differ from the baseline's, and a
- * bound must not exceed what a stage can achieve.
+ * One user's figure that bounds a stage from below: a conversation on its own (the
+ * single-user median conversation plus the shortest think times between its messages),
+ * measured seconds. A median, not a maximum: a stage's conversations differ from the
+ * baseline's, and a bound must not exceed what a stage can achieve.
  */
-function ownFigures(baseline: StageReport, plan: LoadTestPlan): { lastCallSec: number; ownConversationSec: number } {
-  const calls = Math.max(1, baseline.usage.llmCallsPerMessage);
-  return {
-    lastCallSec: baseline.latencyMs.p50 / calls / 1000,
-    // Think times are jittered 50-150% of the mean.
-    ownConversationSec: (baseline.conversationLatencyMs.p50 + 0.5 * plan.applied.thinkTimeMs * Math.max(0, plan.messages - 1)) / 1000,
-  };
+function ownFigures(baseline: StageReport, plan: LoadTestPlan): { ownConversationSec: number } {
+  // Think times are jittered 50-150% of the mean.
+  return { ownConversationSec: (baseline.conversationLatencyMs.p50 + 0.5 * plan.applied.thinkTimeMs * Math.max(0, plan.messages - 1)) / 1000 };
 }
 
 /** Today's date (YYYY-MM-DD) in the business's time zone; the machine's own when the server names none it knows. */

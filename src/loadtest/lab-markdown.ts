@@ -31,7 +31,7 @@ export function labSection(report: LoadTestReport): string[] {
   }
   out.push(
     '',
-    'Minimum: the tokens (or requests) the provider admitted beyond the level its bucket held at the start, at its refill rate, plus the last call\'s own latency; at least the longest single-user conversation. Durations are real-time equivalents.',
+    'Minimum: the tokens (or requests) the provider admitted beyond the level its bucket held at the start, at its refill rate (no sooner is the last call admitted); at least the longest single-user conversation. Durations are real-time equivalents.',
     '',
   );
   return out;

@@ -94,7 +94,7 @@ export class LabObserver {
    * The stage's lab figures. `medianLatencyMs` is the stage's measured median message latency;
    * `own` the single-user figures the minimum needs (null: no minimum).
    */
-  async end(medianLatencyMs: () => number, own: () => { lastCallSec: number; ownConversationSec: number } | null, timeScale: number): Promise<StageLab> {
+  async end(medianLatencyMs: () => number, own: () => { ownConversationSec: number } | null, timeScale: number): Promise<StageLab> {
     const end = await this.#mark();
     const start = this.#start ?? end;
     const wallSec = Math.max(1e-3, (end.atMs - start.atMs) / 1000);
