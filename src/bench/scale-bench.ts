@@ -54,6 +54,9 @@ export interface PacedFigures {
 
 export interface ScaleBenchResult {
   configurations: ScaleFigures[];
+  /** The machine's load averages before the bench started anything: other work on it makes figures provisional. */
+  loadAverageAtStart: number[];
+  /** The same at the end, the bench's own processes included. */
   loadAverage: number[];
 }
 
@@ -92,6 +95,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
   const dir = await mkdtemp(join(tmpdir(), 'concierge-scale-'));
   const schemas: string[] = [];
   const prefix = `bench-scale-${randomBytes(4).toString('hex')}`;
+  const loadAverageAtStart = loadavg();
   const dispatcher = new Agent({ connections: options.concurrency * 2, pipelining: 1 });
   let sim: ManagedChild | undefined;
   try {
@@ -165,7 +169,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleBe
     } finally {
       for (const { target } of targets) await target.stop();
     }
-    return { configurations, loadAverage: loadavg() };
+    return { configurations, loadAverageAtStart, loadAverage: loadavg() };
   } finally {
     await dispatcher.close();
     await sim?.stop();

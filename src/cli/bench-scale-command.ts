@@ -56,7 +56,8 @@ export function registerScaleBench(bench: Command): void {
         .filter((f) => f.replicas > 1)
         .map((f) => `  ${f.label} per replica: ${f.perReplica.map((r) => `${r.id} ${r.runsFinished} runs ${r.cpuMs.toFixed(0)} ms CPU`).join(', ')}`),
       `msg/s per core = 1000 / CPU ms per message: what one core of server CPU carries. This machine has ${availableParallelism()} cores shared by the replicas, the simulator, HAProxy, Postgres, Redis and this load generator, so saturated msg/s is bounded by them, not by the database.`,
-      `load average at the end: ${load}${result.loadAverage[0]! > 1.5 ? ' (other work was running: figures are provisional)' : ''}`,
+      // The bench's own processes load the machine by 2 or more; only load before it started is other work.
+      `load average at the start: ${result.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, at the end: ${load}${result.loadAverageAtStart[0]! > 1.5 ? ' (other work was running: figures are provisional)' : ''}`,
       'targets:',
       ...scaleVerdicts(result.configurations, options.rate).map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.line}`),
       'the same load on more replicas:',
