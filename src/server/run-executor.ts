@@ -142,11 +142,9 @@ export class RunExecutor {
       owner: options.replicaId,
       leaseMs: options.leaseMs,
       reserve: () => this.#reserve(),
-      unreserve: () => {
-        this.#reserved -= 1;
-      },
+      unreserve: () => this.#unreserve(),
       execute: (claimed, sentAt) => {
-        this.#reserved -= 1;
+        this.#unreserve();
         this.#counters.claimed += 1;
         const deadlineAt = Date.now() + (claimed.deadlineInMs ?? options.messageDeadlineMs);
         this.#execute(claimed, sentAt, deadlineAt);
@@ -250,7 +248,7 @@ export class RunExecutor {
         deadlineMs: messageDeadlineMs,
       });
     } finally {
-      if (slot) this.#reserved -= 1;
+      if (slot) this.#unreserve();
     }
     if (created.started) {
       this.#counters.started += 1;
@@ -293,10 +291,10 @@ export class RunExecutor {
   #expired({ run, customerId }: ExpiredRun): void {
     this.#counters.expiredInQueue += 1;
     // Waiters here hear it at once; elsewhere through the relay, or the database at their next look.
-    const log = this.#hub.open(run.run_id);
-    log.append(endOf(run));
+    const end = endOf(run);
+    this.#hub.open(run.run_id).append(end);
     this.#hub.retire(run.run_id);
-    this.#options.relay.publish(run.run_id, endOf(run));
+    this.#options.relay.publish(run.run_id, end);
     // The next run on its thread may be claimed now.
     this.#wakeClaimers();
     try {
@@ -398,6 +396,11 @@ export class RunExecutor {
     if (this.#running.size + this.#reserved >= this.#options.maxConcurrentRuns) return false;
     this.#reserved += 1;
     return true;
+  }
+
+  /** Give a reserved slot back, or hand it to the run that now executes in it. */
+  #unreserve(): void {
+    this.#reserved -= 1;
   }
 
   /** Wait for every run executing here to finish (graceful shutdown). */
