@@ -6,6 +6,7 @@ import type { RateBudget, Reservation, SettleRequest } from './budget.js';
 import { abortReason, type Clock } from '../shared/clock.js';
 import type { Need } from './token-bucket.js';
 import { DEMAND_ROUNDS, throughRound, type Demand, type DemandBoard } from './demand-board.js';
+import { PromiseBook } from './promise-book.js';
 import { predictWaitMs, promiseSlot, shedVerdict, slotMs } from './wait-prediction.js';
 
 export interface AdmissionGateOptions {
@@ -126,7 +127,7 @@ export class AdmissionGate {
   #wakeAt = Number.POSITIVE_INFINITY;
   #closed = false;
   /** Epoch ms up to which future throughput has been promised to shed callers (their Retry-After). */
-  #promisedUntil = 0;
+  readonly #promises = new PromiseBook();
   /** Limits are unknown and must be learned: one probe call at a time until a header teaches them. */
   #learning: boolean;
 
@@ -411,17 +412,17 @@ export class AdmissionGate {
 
   /** Promise the shed call a slot of future throughput and say when to come back for it. */
   #retryAfter(entry: Entry, waitMs: number, now: number): number {
-    const promised = promiseSlot({
+    const retryAfterMs = promiseSlot({
       now,
       waitMs,
       slotMs: slotMs(this.#weigh({ ...entry, reserving: false }), this.#options.budget.snapshot()),
-      promisedUntil: this.#promisedUntil,
+      outstanding: this.#promises.outstanding(now),
       serviceMs: this.#serviceFor(entry),
       deadlineAt: entry.deadlineAt,
       minRetryAfterMs: this.#options.minRetryAfterMs,
     });
-    this.#promisedUntil = promised.promisedUntil;
-    return promised.retryAfterMs;
+    this.#promises.add(now + retryAfterMs);
+    return retryAfterMs;
   }
 
   #shed(reason: ShedReason, retryAfterMs: number, message: string): AdmissionShedError {

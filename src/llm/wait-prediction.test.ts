@@ -38,24 +38,17 @@ describe('shedVerdict', () => {
 describe('promiseSlot', () => {
   const view = budget(0, 0); // 1 token per ms
   it('tells the first shed caller how late it would be', () => {
-    const first = promiseSlot({ now: 0, waitMs: 12_000, slotMs: slotMs({ requests: 1, tokens: 1000 }, view), promisedUntil: 0, serviceMs: 500, deadlineAt: 10_000, minRetryAfterMs: 100 });
-    expect(first).toEqual({ retryAfterMs: 2500, promisedUntil: 12_000 });
+    const first = promiseSlot({ now: 0, waitMs: 12_000, slotMs: slotMs({ requests: 1, tokens: 1000 }, view), outstanding: 0, serviceMs: 500, deadlineAt: 10_000, minRetryAfterMs: 100 });
+    expect(first).toBe(2500);
   });
 
-  it('spreads the next shed callers one slot apart', () => {
-    let promisedUntil = 0;
-    const retries: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const r = promiseSlot({ now: 0, waitMs: 12_000, slotMs: 1000, promisedUntil, serviceMs: 0, deadlineAt: 10_000, minRetryAfterMs: 100 });
-      promisedUntil = r.promisedUntil;
-      retries.push(r.retryAfterMs);
-    }
+  it('puts each caller one slot behind every caller promised before it who is still away', () => {
+    const retries = [0, 1, 2].map((outstanding) => promiseSlot({ now: 0, waitMs: 12_000, slotMs: 1000, outstanding, serviceMs: 0, deadlineAt: 10_000, minRetryAfterMs: 100 }));
     expect(retries).toEqual([2000, 3000, 4000]);
   });
 
-  it('forgets promises that time has passed', () => {
-    const r = promiseSlot({ now: 50_000, waitMs: 12_000, slotMs: 1000, promisedUntil: 20_000, serviceMs: 0, deadlineAt: 60_000, minRetryAfterMs: 100 });
-    expect(r).toEqual({ retryAfterMs: 2000, promisedUntil: 62_000 });
+  it('never says less than the floor', () => {
+    expect(promiseSlot({ now: 0, waitMs: 1000, slotMs: 1000, outstanding: 0, serviceMs: 0, deadlineAt: 10_000, minRetryAfterMs: 700 })).toBe(700);
   });
 });
 

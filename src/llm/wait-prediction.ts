@@ -40,22 +40,23 @@ export function slotMs(need: Need, budget: RefillView): number {
 /**
  * The Retry-After of a shed call, spread so that shed callers do not all come back at once.
  * Each shed call is promised its own slot of future throughput, after the queue ahead of it
- * and after every slot already promised (`promisedUntil`); it is told to come back when a
- * new message would finish its wait just within the same deadline window. Telling every shed
- * caller "the queue is 9 s too long" would bring them all back together into the same full
- * queue; promising consecutive slots brings them back at the rate the budget can serve them.
+ * (`waitMs`) and after the slot of every caller promised before it who has not come back yet
+ * (`outstanding`, from a `PromiseBook`); it is told to come back when a new message would
+ * finish its wait just within the same deadline window. Telling every shed caller "the queue
+ * is 9 s too long" would bring them all back together into the same full queue; promising
+ * consecutive slots brings them back at the rate the budget can serve them.
  */
 export function promiseSlot(input: {
   now: number;
   /** Predicted wait of the call had it been queued (its own need included). */
   waitMs: number;
   slotMs: number;
-  promisedUntil: number;
+  /** Callers promised a slot before this one who have not come back yet. */
+  outstanding: number;
   serviceMs: number;
   deadlineAt: number;
   minRetryAfterMs: number;
-}): { retryAfterMs: number; promisedUntil: number } {
-  const start = Math.max(input.now + input.waitMs - input.slotMs, input.promisedUntil);
-  const end = start + input.slotMs;
-  return { retryAfterMs: Math.max(input.minRetryAfterMs, Math.ceil(end + input.serviceMs - input.deadlineAt)), promisedUntil: end };
+}): number {
+  const end = input.now + input.waitMs + input.outstanding * input.slotMs;
+  return Math.max(input.minRetryAfterMs, Math.ceil(end + input.serviceMs - input.deadlineAt));
 }

@@ -158,7 +158,7 @@ export class RunExecutor {
     this.#expiry = new QueuedRunExpiry({
       store: options.store,
       error: () =>
-        new AdmissionShedError('deadline', this.#forecast.retryAfterMs(this.#counts), 'no replica had room to start the message within its deadline; send it again later').toRecord(),
+        new AdmissionShedError('deadline', this.#forecast.expiryRetryAfterMs(this.#counts), 'no replica had room to start the message within its deadline; send it again later').toRecord(),
       onExpired: (expired) => this.#expired(expired),
       // As often as claims: the runs this replica queued are looked at on their own deadlines,
       // so the poll is a safety net whose cost must not grow with the replicas.
@@ -290,6 +290,7 @@ export class RunExecutor {
   /** A queued run ended unstarted at its deadline: its followers are told, and it is counted. */
   #expired({ run, customerId }: ExpiredRun): void {
     this.#counters.expiredInQueue += 1;
+    if (run.error?.retryAfterMs !== undefined) this.#forecast.booked(run.error.retryAfterMs);
     // Waiters here hear it at once; elsewhere through the relay, or the database at their next look.
     const end = endOf(run);
     this.#hub.open(run.run_id).append(end);

@@ -1,3 +1,4 @@
+import { PromiseBook } from '../llm/promise-book.js';
 import { promiseSlot } from '../llm/wait-prediction.js';
 
 export interface RunQueueForecastOptions {
@@ -28,7 +29,7 @@ export class RunQueueForecast {
   #runMs = 0;
   /** Mean ms of a run that was answered: what a message needs once it starts. */
   #answeredMs = 0;
-  #promisedUntil = 0;
+  readonly #promises = new PromiseBook();
 
   constructor(options: RunQueueForecastOptions) {
     this.#options = options;
@@ -62,24 +63,36 @@ export class RunQueueForecast {
     return { shed: true, waitMs, retryAfterMs: this.#promise(now, waitMs, counts, serviceMs) };
   }
 
-  /** The Retry-After of a run that waited in the queue until its deadline passed. */
-  retryAfterMs(counts: { pending: number; running: number }): number {
+  /**
+   * The Retry-After a run that waits in the queue until its deadline passes will be given,
+   * without promising it a slot: the store writes it on whatever runs expire (often none), so
+   * each one that did is booked afterwards with `booked`.
+   */
+  expiryRetryAfterMs(counts: { pending: number; running: number }): number {
     if (!this.learned) return this.#options.minRetryAfterMs;
-    return this.#promise(this.#now(), this.waitMs(counts), counts, this.#answeredMs || this.#runMs);
+    return this.#retryAfterMs(this.#now(), this.waitMs(counts), counts, this.#answeredMs || this.#runMs);
+  }
+
+  /** A caller was told to come back in `retryAfterMs`: it holds a slot until then. */
+  booked(retryAfterMs: number): void {
+    this.#promises.add(this.#now() + retryAfterMs);
   }
 
   #promise(now: number, waitMs: number, counts: { running: number }, serviceMs: number): number {
-    const slotMs = this.#runMs / Math.max(this.#options.maxConcurrentRuns, counts.running);
-    const promised = promiseSlot({
+    const retryAfterMs = this.#retryAfterMs(now, waitMs, counts, serviceMs);
+    this.#promises.add(now + retryAfterMs);
+    return retryAfterMs;
+  }
+
+  #retryAfterMs(now: number, waitMs: number, counts: { running: number }, serviceMs: number): number {
+    return promiseSlot({
       now,
       waitMs,
-      slotMs,
-      promisedUntil: this.#promisedUntil,
+      slotMs: this.#runMs / Math.max(this.#options.maxConcurrentRuns, counts.running),
+      outstanding: this.#promises.outstanding(now),
       serviceMs,
       deadlineAt: now + this.#options.deadlineMs,
       minRetryAfterMs: this.#options.minRetryAfterMs,
     });
-    this.#promisedUntil = promised.promisedUntil;
-    return promised.retryAfterMs;
   }
 }
