@@ -104,9 +104,9 @@ export async function executeLoadTest(plan: LoadTestPlan, options: LoadTestOptio
       emit({ type: 'stage-start', label, kind: stagePlan.kind, users: stagePlan.kind === 'open' ? null : stagePlan.users, arrivalRatePerSec, plannedMessages, timeScale: plan.timeScale });
       const stageContext: StageRunnerContext = { ...context, onTurn: options.onTurn ? (turn) => options.onTurn?.({ ...turn, stage: label }) : undefined };
       await poller.start();
-      const lab = new LabObserver(statsClients, sim ? () => sim.stats() : undefined);
-      await lab.begin();
+      const lab = new LabObserver(statsClients, sim ? () => sim.stats() : undefined, options.now);
       const stageStart = options.now();
+      await lab.begin(stageStart);
       const ticker = setInterval(() => emit({ type: 'stage-progress', label, elapsedMs: options.now() - stageStart, snapshot: recorder.snapshot() }), 250);
       ticker.unref();
       let timing;

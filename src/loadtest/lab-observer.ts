@@ -25,7 +25,21 @@ export interface StageLab {
   budgetAtStart: { requests: number; tokens: number; requestsCapacity: number; tokensCapacity: number } | null;
   /** The provider-limited minimum (measured seconds), from the simulator's bucket model. */
   minimum: ProviderMinimum | null;
+  /**
+   * The simulator's token bucket read through the stage: tokens charged since the stage began
+   * and tokens left, at measured seconds from the stage's start. Empty without the simulator.
+   */
+  budgetTrace: BudgetSample[];
 }
+
+export interface BudgetSample {
+  atSec: number;
+  chargedTokens: number;
+  tokensLeft: number;
+}
+
+/** How often the simulator's bucket is read during a stage (wall ms): cheap, and fine enough for a window of minutes. */
+const BUDGET_SAMPLE_MS = 500;
 
 interface CpuReading {
   user: number;
@@ -65,11 +79,19 @@ interface LabMark {
 export class LabObserver {
   readonly #servers: AgentClient[];
   readonly #readSim: (() => Promise<unknown>) | undefined;
+  readonly #now: () => number;
   #start: LabMark | undefined;
+  #stageStartMs = 0;
+  #chargedAtStart = 0;
+  readonly #trace: BudgetSample[] = [];
+  #sampler: NodeJS.Timeout | undefined;
+  #sampling: Promise<void> | undefined;
 
-  constructor(servers: AgentClient[], readSim: (() => Promise<unknown>) | undefined) {
+  /** `now`: the clock the stage's turns are timed on, so that the budget trace lines up with them. */
+  constructor(servers: AgentClient[], readSim: (() => Promise<unknown>) | undefined, now: () => number = () => performance.now()) {
     this.#servers = servers;
     this.#readSim = readSim;
+    this.#now = now;
   }
 
   async #mark(): Promise<LabMark> {
@@ -86,8 +108,29 @@ export class LabObserver {
     };
   }
 
-  async begin(): Promise<void> {
+  /** Mark the stage's start (`stageStartMs` on the turns' clock) and read the bucket through it. */
+  async begin(stageStartMs = this.#now()): Promise<void> {
     this.#start = await this.#mark();
+    this.#stageStartMs = stageStartMs;
+    this.#chargedAtStart = this.#start.sim?.tokens?.charged ?? 0;
+    if (!this.#readSim || budgetOf(this.#start.sim) === null) return;
+    this.#record(this.#start.sim);
+    this.#sampler = setInterval(() => {
+      this.#sampling ??= this.#readSim!()
+        .then((reading) => this.#record(reading as SimReading | undefined))
+        .catch(() => undefined)
+        .finally(() => {
+          this.#sampling = undefined;
+        });
+    }, BUDGET_SAMPLE_MS);
+    this.#sampler.unref();
+  }
+
+  #record(reading: SimReading | undefined): void {
+    const charged = reading?.tokens?.charged;
+    const left = reading?.limits?.remainingTokens;
+    if (charged === undefined || left === undefined) return;
+    this.#trace.push({ atSec: round3((this.#now() - this.#stageStartMs) / 1000), chargedTokens: charged - this.#chargedAtStart, tokensLeft: left });
   }
 
   /**
@@ -95,7 +138,10 @@ export class LabObserver {
    * `own` the single-user figures the minimum needs (null: no minimum).
    */
   async end(medianLatencyMs: () => number, own: () => { ownConversationSec: number } | null, timeScale: number): Promise<StageLab> {
+    clearInterval(this.#sampler);
+    await this.#sampling;
     const end = await this.#mark();
+    this.#record(end.sim);
     const start = this.#start ?? end;
     const wallSec = Math.max(1e-3, (end.atMs - start.atMs) / 1000);
     const cores = (from: CpuReading | undefined, to: CpuReading | undefined) => (from && to ? cpuSeconds(from, to) / wallSec : null);
@@ -117,9 +163,12 @@ export class LabObserver {
       ...judgeCpuBound(figures, medianLatencyMs()),
       budgetAtStart,
       minimum: ledger && ownFigures ? providerMinimum(ledger, timeScale, ownFigures) : null,
+      budgetTrace: [...this.#trace],
     };
   }
 }
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** The criterion of a fair time scale: no process above half a core, no event-loop lag above 5% of the median. */
 export function judgeCpuBound(figures: Pick<StageLab, 'cpuCores' | 'eventLoopLagP99Ms'>, medianLatencyMs: number): Pick<StageLab, 'cpuBound' | 'cpuBoundReasons'> {

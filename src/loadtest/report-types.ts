@@ -122,6 +122,11 @@ export interface StageReport {
   failureCodes: Record<string, number>;
   failureExamples: string[];
   shedWithRetryAfter: number;
+  /**
+   * From the first message shed to the last, measured seconds from the stage's start; null when
+   * none was. Throughout it the system said it had more work than room.
+   */
+  shedWindowSec: { fromSec: number; toSec: number } | null;
   usage: StageUsage;
   /** How the users' waiting time splits, from `usage.run` of answered messages. Null without usage. */
   timeShare: { queued: number; llm: number; tools: number; other: number; basisMs: number } | null;

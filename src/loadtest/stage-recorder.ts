@@ -81,6 +81,8 @@ export class StageRecorder {
   succeeded = 0;
   failed = 0;
   shedWithRetryAfter = 0;
+  /** When the first and the last message were shed (the turns' clock). */
+  #shedSpan: { first: number; last: number } | undefined;
   conversationsOk = 0;
   conversationsFailed = 0;
   bookingsConfirmed = 0;
@@ -115,6 +117,11 @@ export class StageRecorder {
     this.failures[outcome.cause] = (this.failures[outcome.cause] ?? 0) + 1;
     if (outcome.code) this.failureCodes[outcome.code] = (this.failureCodes[outcome.code] ?? 0) + 1;
     if (outcome.cause === 'shed' && outcome.retryAfterMs !== undefined) this.shedWithRetryAfter++;
+    if (outcome.cause === 'shed') {
+      this.#shedSpan ??= { first: turn.endedAt, last: turn.endedAt };
+      this.#shedSpan.first = Math.min(this.#shedSpan.first, turn.endedAt);
+      this.#shedSpan.last = Math.max(this.#shedSpan.last, turn.endedAt);
+    }
     const example = `${outcome.cause}${outcome.status ? ` ${outcome.status}` : ''}${outcome.code ? ` ${outcome.code}` : ''}: ${outcome.message}`.slice(0, 240);
     if (this.failureExamples.length < 5 && !this.failureExamples.includes(example)) this.failureExamples.push(example);
   }
@@ -223,6 +230,9 @@ export class StageRecorder {
       failureCodes: { ...this.failureCodes },
       failureExamples: [...this.failureExamples],
       shedWithRetryAfter: this.shedWithRetryAfter,
+      shedWindowSec: this.#shedSpan
+        ? { fromSec: round3((this.#shedSpan.first - input.startMs) / 1000), toSec: round3((this.#shedSpan.last - input.startMs) / 1000) }
+        : null,
       usage: {
         ...u,
         llmCallsPerMessage: u.answersWithUsage > 0 ? u.llmCalls / u.answersWithUsage : 0,
