@@ -154,7 +154,9 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
       simPreset: preset.tier,
       simArgs: options.simArgs,
       serverArgs: serverArgs(mode, true),
-      runId: `${options.preset}-${mode}`,
+      // The same customers in every mode (each on a fresh stack), so that the modes send the
+      // same conversations and their logs compare customer by customer.
+      runId: options.preset,
       logDir: join(options.out, mode, 'logs'),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -176,7 +178,8 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
         simPreset: preset.tier,
         simArgs: options.simArgs,
         serverArgs: serverArgs(mode, false),
-        runId: `latency-${mode}`,
+        // The customers of the scaled run's 10-user stage: the ground truth sends the same conversations.
+        runId: options.preset,
         logDir: join(options.out, mode, 'latency-logs'),
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.signal ? { signal: options.signal } : {}),

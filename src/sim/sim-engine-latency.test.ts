@@ -31,4 +31,13 @@ describe('the latency of a response', () => {
     // The same prompt answered again draws anew: identical requests do not all take as long.
     expect(a2).not.toBe(a1);
   });
+
+  it('starts the draws again after a reset, as a fresh simulator would', async () => {
+    const a = 'What services do you offer?';
+    const sim = engine();
+    const first = await firstTokenMs(sim, [a, a]);
+    sim.resetStats();
+    expect(await firstTokenMs(sim, [a, a])).toEqual(first);
+    expect(await firstTokenMs(engine(), [a, a])).toEqual(first);
+  });
 });

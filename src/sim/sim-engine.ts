@@ -118,8 +118,13 @@ export class SimEngine {
     };
   }
 
-  /** Zero the counters (not the limiter or caches); in-flight requests stay counted. */
+  /**
+   * Zero the counters (not the limiter or caches) and restart the latency draws, so that every
+   * stage of a load test meets the same dice for the same prompts whatever came before it;
+   * in-flight requests stay counted.
+   */
   resetStats(): void {
+    this.#answered.clear();
     const current = this.#counters.concurrency.current;
     this.#counters = emptyCounters();
     this.#counters.concurrency = { current, peak: current };
