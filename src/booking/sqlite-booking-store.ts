@@ -8,6 +8,7 @@ import { migrateSqlite } from '../store/migration-runner.js';
 import { SQLITE_BOOKING_MIGRATIONS } from './sqlite-migrations.js';
 import { BOOKING_COLUMNS, catalogFingerprint, rowToBooking, toCents, type BookingRow } from './store-rows.js';
 import { UNIT_MIN, unitsCovering } from './time-units.js';
+import { enableWal } from '../store/sqlite-wal.js';
 
 export interface SqliteBookingStoreOptions {
   /** Database file, or `:memory:` (one connection only: for tests). */
@@ -57,8 +58,9 @@ export class SqliteBookingStore implements BookingStore {
     this.#codeAttempts = options.codeAttempts ?? 8;
     this.#db = new DatabaseConstructor(options.path);
     try {
-      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      this.#db.pragma('journal_mode = WAL');
+      const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+      this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      enableWal(this.#db, busyTimeoutMs);
       // NORMAL is durable against application crashes in WAL mode; only an OS crash can lose
       // the last commits, never corrupt the file.
       this.#db.pragma('synchronous = NORMAL');

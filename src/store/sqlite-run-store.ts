@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { addUsage, emptyUsage, type RunUsage } from '../llm/run-usage.js';
 import { migrateSqlite } from './migration-runner.js';
 import { SQLITE_RUN_MIGRATIONS } from './run-store-migrations.js';
+import { enableWal } from './sqlite-wal.js';
 import {
   threadBusy,
   threadExists,
@@ -89,8 +90,8 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export function openSqliteRunStore(options: SqliteRunStoreOptions): RunStore {
   const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
+  enableWal(db, 5000);
   db.pragma('synchronous = NORMAL');
   try {
     migrateSqlite(db, SQLITE_RUN_MIGRATIONS);
