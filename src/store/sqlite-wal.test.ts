@@ -36,13 +36,19 @@ describe('enableWal', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('waits for a write lock held elsewhere, where the pragma alone answers SQLITE_BUSY', async () => {
+  /** A connection without a busy timeout to a new file whose write lock another thread holds for `holdMs`. */
+  async function lockedNewFile(holdMs: number): Promise<{ db: Database.Database; released: Promise<void> }> {
     dir = await mkdtemp(join(tmpdir(), 'concierge-wal-'));
     const path = join(dir, 'new.db');
-    const { released } = await holdLock(path, 150);
+    const { released } = await holdLock(path, holdMs);
     const db = new Database(path);
     db.pragma('busy_timeout = 0');
-    expect(() => db.pragma('journal_mode = WAL')).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    return { db, released };
+  }
+
+  it('waits for a write lock held elsewhere, where the pragma alone answers SQLITE_BUSY', async () => {
+    const { db, released } = await lockedNewFile(150);
+    expect(() => db.pragma('journal_mode = WAL')).toThrow(/database is locked/);
     const startedAt = Date.now();
     enableWal(db, 5000);
     expect(Date.now() - startedAt).toBeGreaterThan(50);
@@ -52,12 +58,8 @@ describe('enableWal', () => {
   });
 
   it('gives up with SQLITE_BUSY when the lock outlasts the timeout', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'concierge-wal-'));
-    const path = join(dir, 'new.db');
-    const { released } = await holdLock(path, 400);
-    const db = new Database(path);
-    db.pragma('busy_timeout = 0');
-    expect(() => enableWal(db, 40)).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    const { db, released } = await lockedNewFile(400);
+    expect(() => enableWal(db, 40)).toThrow(/database is locked/);
     db.close();
     await released;
   });
