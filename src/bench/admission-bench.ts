@@ -6,6 +6,7 @@ import type { LoadTestReport, StageReport } from '../loadtest/report-types.js';
 import { writeReports } from '../loadtest/report-writers.js';
 import { runLoadTest, type LoadTestInput } from '../loadtest/run-load-test.js';
 import { checkBenchTargets, stageProvider, type TargetCheck } from './admission-targets.js';
+import { pairedDifference, type PairedDifference } from './paired-difference.js';
 
 /** `off`: no gate, LangChain.js's retries; `off-python`: no gate, the OpenAI Python client's (the seed's system); `on`: admission control. */
 export const ADMISSION_MODES = ['off', 'off-python', 'on'] as const;
@@ -107,7 +108,20 @@ export interface AdmissionBenchResult {
   loadAverage: number[];
   modes: Partial<Record<AdmissionMode, BenchModeReport>>;
   latency: Partial<Record<AdmissionMode, LatencyCheck>>;
+  /** `on` minus `off` at each stage both ran, paired by user and message (real time). */
+  paired: Array<{ users: number; difference: PairedDifference | null }>;
   targets: TargetCheck[];
+}
+
+/** `on` minus `off`, message by message, at every stage (by its users) both modes ran. */
+function pairOnAgainstOff(result: AdmissionBenchResult): AdmissionBenchResult['paired'] {
+  const on = result.modes.on;
+  const off = result.modes.off;
+  if (!on || !off) return [];
+  return on.stages.flatMap((a) => {
+    const b = off.stages.find((s) => s.users === a.users);
+    return b ? [{ users: a.users, difference: pairedDifference(a, on.timeScale, b, off.timeScale) }] : [];
+  });
 }
 
 function allStages(report: LoadTestReport): StageReport[] {
@@ -124,7 +138,7 @@ function compareWithGroundTruth(scaled: StageFigures, realTime: StageFigures): N
 export async function runAdmissionBench(options: AdmissionBenchOptions): Promise<AdmissionBenchResult> {
   const preset = ADMISSION_BENCH_PRESETS[options.preset];
   const limits = { tier: preset.tier, ...LLM_TIERS[preset.tier] };
-  const result: AdmissionBenchResult = { preset: options.preset, timeScale: options.timeScale, loadAverage: [], modes: {}, latency: {}, targets: [] };
+  const result: AdmissionBenchResult = { preset: options.preset, timeScale: options.timeScale, loadAverage: [], modes: {}, latency: {}, paired: [], targets: [] };
   mkdirSync(options.out, { recursive: true });
   const serverArgs = (mode: AdmissionMode, deadline: boolean) => [
     ...MODE_SERVER_ARGS[mode],
@@ -198,6 +212,7 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
       };
     }
   }
+  result.paired = pairOnAgainstOff(result);
   result.targets = checkBenchTargets(options.preset, result);
   result.loadAverage = loadavg().map((v) => Math.round(v * 100) / 100);
   writeFileSync(join(options.out, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);

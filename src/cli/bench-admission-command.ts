@@ -96,6 +96,10 @@ export function renderBenchTable(result: AdmissionBenchResult): string {
       lines.push(`${mode}: 10 users at time scale ${result.timeScale}: ${f(truth.scaled)}; in real time: ${f(truth.realTime)}; worst difference ${(truth.worstDifference * 100).toFixed(1)}% (criterion: within 10%)`);
     }
   }
+  const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${Math.abs(Math.round(ms))} ms`;
+  for (const { users, difference: d } of result.paired ?? []) {
+    if (d) lines.push(`on - off at ${users} users, paired by user and message (real time): mean ${signed(d.meanMs)}, 95% interval ${signed(d.ci95Ms[0])} to ${signed(d.ci95Ms[1])} (${d.pairs} pairs)`);
+  }
   if (result.targets.length) {
     lines.push('targets:');
     for (const t of result.targets) lines.push(`  ${t.status.padEnd(11)}  ${t.name}: ${t.measured}`);

@@ -127,6 +127,11 @@ export interface StageReport {
    * none was. Throughout it the system said it had more work than room.
    */
   shedWindowSec: { fromSec: number; toSec: number } | null;
+  /**
+   * Each user's message latencies in the order sent (measured ms; null for a failed one), by
+   * the user's key in the stage: two runs serving the same users compare message by message.
+   */
+  latenciesByUser: Record<string, Array<number | null>>;
   usage: StageUsage;
   /** How the users' waiting time splits, from `usage.run` of answered messages. Null without usage. */
   timeShare: { queued: number; llm: number; tools: number; other: number; basisMs: number } | null;

@@ -98,4 +98,13 @@ describe('StageRecorder.finalize', () => {
     expect(finalize(r).messages).toEqual({ planned: 4, total: 1, succeeded: 0, failed: 1, notSent: 3 });
     expect(finalize(r).verdict.pass).toBe(false);
   });
+
+  it("keeps each user's message latencies in order, a failed message as null", () => {
+    const r = new StageRecorder();
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 1200, outcome: ok(), planned: true, user: 's1u0' });
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 900, outcome: ok(), planned: true, user: 's1u1' });
+    r.recordTurn({ intendedAt: 2000, sentAt: 2000, endedAt: 2100, outcome: rateLimited, planned: true, user: 's1u0' });
+    r.recordTurn({ intendedAt: 3000, sentAt: 3000, endedAt: 3750, outcome: ok(), planned: true, user: 's1u0' });
+    expect(finalize(r).latenciesByUser).toEqual({ s1u0: [1200, null, 750], s1u1: [900] });
+  });
 });

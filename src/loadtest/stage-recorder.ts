@@ -14,6 +14,8 @@ export interface TurnRecord {
   outcome: TurnOutcome;
   /** True for messages of the persona's plan (not an extra "book 10:30 instead"). */
   planned: boolean;
+  /** The user who sent it (stage-wide key); their messages are kept in order for pairing. */
+  user?: string;
 }
 
 export interface ConversationRecord {
@@ -81,6 +83,8 @@ export class StageRecorder {
   succeeded = 0;
   failed = 0;
   shedWithRetryAfter = 0;
+  /** Each user's message latencies in order (measured ms; null: failed). */
+  readonly #byUser = new Map<string, Array<number | null>>();
   /** When the first and the last message were shed (the turns' clock). */
   #shedSpan: { first: number; last: number } | undefined;
   conversationsOk = 0;
@@ -103,6 +107,11 @@ export class StageRecorder {
     if (turn.planned) this.messagesPlannedSent++;
     const latencyMs = turn.endedAt - turn.intendedAt;
     this.#points.push({ t: turn.intendedAt, latencyMs, ok: turn.outcome.ok });
+    if (turn.user !== undefined) {
+      const mine = this.#byUser.get(turn.user) ?? [];
+      mine.push(turn.outcome.ok ? round3(latencyMs) : null);
+      this.#byUser.set(turn.user, mine);
+    }
     const outcome = turn.outcome;
     if (outcome.ok) {
       this.succeeded++;
@@ -230,6 +239,7 @@ export class StageRecorder {
       failureCodes: { ...this.failureCodes },
       failureExamples: [...this.failureExamples],
       shedWithRetryAfter: this.shedWithRetryAfter,
+      latenciesByUser: Object.fromEntries(this.#byUser),
       shedWindowSec: this.#shedSpan
         ? { fromSec: round3((this.#shedSpan.first - input.startMs) / 1000), toSec: round3((this.#shedSpan.last - input.startMs) / 1000) }
         : null,

@@ -113,7 +113,7 @@ async function runConversation(
   const script = new ConversationScript(makePersona(who.personaIndex, who.random, ctx.services, ctx.today, ctx.openSlots), ctx.mode, ctx.messages);
   recorder.userStarted();
   const record = (turn: TurnRecord) => {
-    recorder.recordTurn(turn);
+    recorder.recordTurn({ ...turn, user: who.userKey });
     ctx.onTurn?.(turn);
   };
   let ok = true;
