@@ -42,6 +42,13 @@ export const ADMISSION_BENCH_PRESETS = {
   { stages: number[]; tier: keyof typeof LLM_TIERS; deadlineMs: number | undefined; defaultModes: AdmissionMode[]; shedRetries: number; timeScale: number; agentProfile: 'lean' | 'legacy'; backToBack: AdmissionMode[]; realTime: AdmissionMode[] }
 >;
 
+/**
+ * Conversations of the single-user baseline, in the scaled runs and in the real-time check
+ * alike: the same customer books the same slots before the 10-user stage in both, so that
+ * stage meets the same free times, holds the same conversations and draws the same latencies.
+ */
+const BASELINE_CONVERSATIONS = 10;
+
 /** The pause between stages of a mode run back to back: the load tester's default. */
 const BACK_TO_BACK_COOLDOWN_SEC = 2;
 
@@ -58,7 +65,7 @@ export interface AdmissionBenchOptions {
   simArgs: string[];
   onEvent?: LoadTestInput['onEvent'];
   onMode?: (mode: AdmissionMode, what: string) => void;
-  /** Seed preset: also measure the 10-user latency ratio in real time (about a minute per mode). */
+  /** Seed preset: also measure the 10-user latency ratio in real time (about a minute and a half per mode). */
   latencyCheck: boolean;
   signal?: AbortSignal;
 }
@@ -159,7 +166,7 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
       preset: 'seed',
       stages: [...preset.stages],
       // Ten single-user conversations make the reference median steady.
-      baselineConversations: 10,
+      baselineConversations: BASELINE_CONVERSATIONS,
       // Each stage on a full provider budget, or (the seed's own system) on what the stage before left.
       cooldownSec: backToBack.includes(mode) ? BACK_TO_BACK_COOLDOWN_SEC : 'budget',
       // Saturated users come back after Retry-After, as a polite client would, so demand lasts.
@@ -183,11 +190,11 @@ export async function runAdmissionBench(options: AdmissionBenchOptions): Promise
   if (options.preset === 'seed' && options.latencyCheck) {
     for (const mode of options.modes.filter((m) => m !== 'off-python')) {
       if (options.signal?.aborted) break;
-      options.onMode?.(mode, 'latency check in real time: 1 user x 5 conversations, then 10 users');
+      options.onMode?.(mode, `latency check in real time: 1 user x ${BASELINE_CONVERSATIONS} conversations, then 10 users`);
       const check = await runLoadTest({
         preset: 'seed',
         stages: [10],
-        baselineConversations: 5,
+        baselineConversations: BASELINE_CONVERSATIONS,
         timeScale: 1,
         simPreset: preset.tier,
         simArgs: options.simArgs,

@@ -29,7 +29,7 @@ const sources: SettingSources<z.input<typeof schema>> = {
   out: { flag: '--out', arg: '<dir>', help: "where bench.json and each mode's reports go" },
   serverArg: { flag: '--server-arg', arg: '<arg>', takes: 'repeat', help: "extra concierge serve flags for every mode, repeatable: --server-arg='--deadline-ms 300000'" },
   simArg: { flag: '--sim-arg', arg: '<arg>', takes: 'repeat', help: "extra simulator flags, repeatable: --sim-arg='--limit-window 10s'" },
-  latencyCheck: { flag: '--latency-check', arg: '<bool>', help: 'seed preset: also measure the 10-user/1-user median ratio in real time, about a minute per mode' },
+  latencyCheck: { flag: '--latency-check', arg: '<bool>', help: 'seed preset: also measure the 10-user/1-user median ratio in real time, about a minute and a half per mode' },
 };
 
 function pct(value: number): string {
