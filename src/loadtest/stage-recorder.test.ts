@@ -107,4 +107,15 @@ describe('StageRecorder.finalize', () => {
     r.recordTurn({ intendedAt: 3000, sentAt: 3000, endedAt: 3750, outcome: ok(), planned: true, user: 's1u0' });
     expect(finalize(r).latenciesByUser).toEqual({ s1u0: [1200, null, 750], s1u1: [900] });
   });
+
+  it('records when the first and the last message were shed, from the stage start', () => {
+    const shed: TurnOutcome = { ok: false, cause: 'shed', status: 503, code: 'OVERLOADED', message: 'come back later', retryAfterMs: 2000 };
+    const r = new StageRecorder();
+    expect(finalize(r).shedWindowSec).toBeNull();
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 1500, outcome: shed, planned: true });
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 900, outcome: shed, planned: true });
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 3200, outcome: rateLimited, planned: true });
+    r.recordTurn({ intendedAt: 0, sentAt: 0, endedAt: 2500, outcome: shed, planned: true });
+    expect(finalize(r).shedWindowSec).toEqual({ fromSec: 0.9, toSec: 2.5 });
+  });
 });
