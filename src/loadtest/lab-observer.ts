@@ -1,4 +1,5 @@
 import type { AgentClient } from './agent-client.js';
+import { round3 } from './latency-histogram.js';
 import { providerMinimum, type BudgetLedger, type ProviderMinimum } from './provider-minimum.js';
 
 /**
@@ -167,8 +168,6 @@ export class LabObserver {
     };
   }
 }
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** The criterion of a fair time scale: no process above half a core, no event-loop lag above 5% of the median. */
 export function judgeCpuBound(figures: Pick<StageLab, 'cpuCores' | 'eventLoopLagP99Ms'>, medianLatencyMs: number): Pick<StageLab, 'cpuBound' | 'cpuBoundReasons'> {

@@ -3,7 +3,6 @@ import type { CoordinationBus } from '../cluster/coordination-bus.js';
 import type { EventRelay } from '../cluster/event-relay.js';
 import { LeaseKeeper } from '../cluster/lease-keeper.js';
 import { QueuedRunExpiry } from '../cluster/queued-run-expiry.js';
-import type { ThreadRef } from './thread-owners.js';
 import { RunClaimer } from '../cluster/run-claimer.js';
 import { END_EVENT, isEnd, RunEventHub, type RunEnd, type RunEvent, type RunEventLog } from '../cluster/run-event-log.js';
 import { AdmissionShedError } from '../llm/admission-errors.js';
@@ -26,6 +25,7 @@ import { agentError, runInterrupted } from './run-errors.js';
 import type { FinishedRun } from './finished-run.js';
 import { runGraph, stateValues, type StreamMode } from './run-execution.js';
 import { RunQueueForecast } from './run-queue-forecast.js';
+import type { ThreadRef } from './thread-owners.js';
 
 export { STREAM_MODES, type StreamMode } from './run-execution.js';
 
