@@ -8,6 +8,7 @@ import type { AgentCounters } from './agent-counters.js';
 import type { AnswerCache } from './answer-cache.js';
 import { templatedAnswer, type ExecutedCall, type TemplateContext } from './answer-templates.js';
 import { tokenWindowHistory, visibleHistory } from './history.js';
+import { withPromptCacheKey } from './prompt-cache-key.js';
 
 /** The lean profile's parts: each is what makes a conversation cost fewer tokens. */
 export interface LeanAgentOptions {
@@ -57,7 +58,7 @@ export function createAgentGraph(options: AgentGraphOptions) {
 
   const legacyAgent = async (state: State, config: RunnableConfig) => {
     const history = await visibleHistory(state.messages, options.historyMessages);
-    const response = await modelWithTools.invoke([new SystemMessage(options.systemPrompt()), ...history], config);
+    const response = await modelWithTools.invoke([new SystemMessage(options.systemPrompt()), ...history], withPromptCacheKey(config));
     return { messages: [response] };
   };
 
@@ -73,11 +74,12 @@ export function createAgentGraph(options: AgentGraphOptions) {
     const last = state.messages.at(-1);
     const prefetched = last instanceof HumanMessage && typeof last.content === 'string' && l.prefetch ? await l.prefetch(last.content) : [];
     const prompt = [new SystemMessage(systemPrompt), ...(await tokenWindowHistory(state.messages, l.historyTokens)), ...prefetched];
-    let response = await stepWithTools!.invoke(prompt, config);
+    const callOptions = withPromptCacheKey(config);
+    let response = await stepWithTools!.invoke(prompt, callOptions);
     // Cut off at the small limit: ask again once with the full one (counted: it is a call).
     if (finishReason(response) === 'length') {
       l.counters.truncationRetries += 1;
-      response = await modelWithTools.invoke(prompt, config);
+      response = await modelWithTools.invoke(prompt, callOptions);
     }
     if (cacheKey !== undefined && isPlainAnswer(response)) await l.answerCache!.cache.set(cacheKey, response.content as string);
     return { messages: [response] };

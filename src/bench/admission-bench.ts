@@ -44,8 +44,10 @@ export const ADMISSION_BENCH_PRESETS = {
 
 /**
  * Conversations of the single-user baseline, in the scaled runs and in the real-time check
- * alike: the same customer books the same slots before the 10-user stage in both, so that
- * stage meets the same free times, holds the same conversations and draws the same latencies.
+ * alike. The baseline holds them as the 10-user stage's customers (one each), so it books the
+ * same slots before that stage in both runs and the stage meets the same free times; and as the
+ * agent sends a `prompt_cache_key` per customer, the simulator draws the same latencies for a
+ * customer's n-th call in the baseline, the stage and every mode (common random numbers).
  */
 const BASELINE_CONVERSATIONS = 10;
 

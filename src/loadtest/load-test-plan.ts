@@ -5,7 +5,7 @@ import { ConversationScript, FALLBACK_SERVICES, makePersona, type ConversationMo
 import { seededRandom } from './random.js';
 import type { StageReport } from './report-types.js';
 import type { LiveSnapshot, TurnRecord } from './stage-recorder.js';
-import type { StagePlan } from './stage-runner.js';
+import { closedUserKey, openArrivalKey, type StagePlan } from './stage-runner.js';
 import { DEFAULT_THRESHOLDS, parseThreshold, type Threshold } from './thresholds.js';
 
 /**
@@ -238,7 +238,15 @@ export function planLoadTest(options: LoadTestOptions): LoadTestPlan {
         });
   const baseline: PlannedStage | undefined = options.baseline
     ? {
-        plan: { kind: 'baseline', index: 0, users: 1, conversationsPerUser: options.baselineConversations, rampMs: 0, boundMs: options.baselineConversations * perConversationBoundMs + margin },
+        plan: {
+          kind: 'baseline',
+          index: 0,
+          users: 1,
+          conversationsPerUser: options.baselineConversations,
+          rampMs: 0,
+          boundMs: options.baselineConversations * perConversationBoundMs + margin,
+          conversationKeys: baselineConversationKeys(options.baselineConversations, stages[0]?.plan),
+        },
         label: 'baseline (1 user)',
         plannedMessages: options.baselineConversations * messages,
       }
@@ -261,4 +269,20 @@ export function planLoadTest(options: LoadTestOptions): LoadTestPlan {
 
 function formatRate(rate: number): string {
   return Number.isInteger(rate) ? String(rate) : rate.toFixed(2);
+}
+
+/**
+ * The single user of the baseline holds its conversations, one after the other, as the
+ * customers of the first stage (conversation c as that stage's user or arrival c), so the
+ * stage and its reference meet the provider as the same customers: a provider (or the lab's
+ * simulator) that draws latencies per customer then draws the same ones for both, and the
+ * latency ratio of the first stage to the baseline measures the system, not the dice.
+ * Conversations beyond the first stage's users are held as the baseline user itself.
+ */
+function baselineConversationKeys(conversations: number, first: StagePlan | undefined): string[] {
+  return Array.from({ length: conversations }, (_, c) => {
+    if (first?.kind === 'open') return openArrivalKey(first.index, c);
+    if (first && c < first.users) return closedUserKey(first.index, c);
+    return closedUserKey(0, 0);
+  });
 }

@@ -27,8 +27,27 @@ export interface StageRunnerContext {
 }
 
 export type StagePlan =
-  | { kind: 'closed' | 'baseline'; index: number; users: number; conversationsPerUser: number; rampMs: number; boundMs: number }
+  | {
+      kind: 'closed' | 'baseline';
+      index: number;
+      users: number;
+      conversationsPerUser: number;
+      rampMs: number;
+      boundMs: number;
+      /** The customer each conversation is held as, in order, where it is not the user's own. */
+      conversationKeys?: readonly string[];
+    }
   | { kind: 'open'; index: number; arrivalsPerSec: number; durationMs: number; maxInFlight: number; boundMs: number };
+
+/** The customer (key) of a closed stage's user: the same in every run with the same run id. */
+export function closedUserKey(stageIndex: number, user: number): string {
+  return `s${stageIndex}u${user}`;
+}
+
+/** The customer (key) of an open stage's i-th arrival. */
+export function openArrivalKey(stageIndex: number, arrival: number): string {
+  return `s${stageIndex}c${arrival}`;
+}
 
 export interface StageTiming {
   startMs: number;
@@ -77,7 +96,8 @@ async function runClosed(plan: Extract<StagePlan, { kind: 'closed' | 'baseline' 
     for (let c = 0; c < plan.conversationsPerUser && !signal.aborted; c++) {
       const conversation = user * plan.conversationsPerUser + c;
       const random = seededRandom(mixSeed(ctx.seed, plan.index, conversation));
-      const endedAt = await runConversation(ctx, recorder, { userKey: `s${plan.index}u${user}`, personaIndex: conversation, intendedAt, random }, signal);
+      const userKey = plan.conversationKeys?.[conversation] ?? closedUserKey(plan.index, user);
+      const endedAt = await runConversation(ctx, recorder, { userKey, personaIndex: conversation, intendedAt, random }, signal);
       intendedAt = endedAt + jitteredThinkMs(random, ctx.thinkTimeMs);
     }
   });
@@ -96,7 +116,7 @@ async function runOpen(plan: Extract<StagePlan, { kind: 'open' }>, ctx: StageRun
     // Past the in-flight cap, an arrival waits for a slot, and that wait counts in its latency.
     if (!(await slots.acquire(signal))) break;
     const random = seededRandom(mixSeed(ctx.seed, plan.index, i));
-    running.push(runConversation(ctx, recorder, { userKey: `s${plan.index}c${i}`, personaIndex: i, intendedAt, random }, signal).finally(() => slots.release()));
+    running.push(runConversation(ctx, recorder, { userKey: openArrivalKey(plan.index, i), personaIndex: i, intendedAt, random }, signal).finally(() => slots.release()));
   }
   await Promise.all(running);
 }

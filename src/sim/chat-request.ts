@@ -49,4 +49,6 @@ export interface ChatRequest {
   n: number;
   responseFormat: 'text' | 'json_object' | 'json_schema';
   stop: readonly string[];
+  /** `prompt_cache_key`: the caller's key for requests that share a prefix (a customer, say). */
+  promptCacheKey: string | undefined;
 }

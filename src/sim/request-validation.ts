@@ -92,6 +92,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     n,
     responseFormat: parseResponseFormat(b.response_format),
     stop: parseStop(b.stop),
+    promptCacheKey: optionalString(b.prompt_cache_key, 'prompt_cache_key'),
   };
 }
 
@@ -295,6 +296,11 @@ function parseStop(value: unknown): string[] {
 function requireString(value: unknown, path: string): string {
   if (typeof value !== 'string') throw typeError(path, 'a string', value);
   return value;
+}
+
+function optionalString(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return requireString(value, path);
 }
 
 function optionalBool(value: unknown, path: string): boolean | undefined {

@@ -217,11 +217,12 @@ export class SimEngine {
 
     try {
       const seed = request.seed ?? this.options.seed;
-      const rng = createRng(hashToSeed(seed, account.promptKey));
+      const drawKey = drawKeyOf(request, account.promptKey);
+      const rng = createRng(hashToSeed(seed, drawKey));
       const today = isoDateOf(new Date(this.#clock.now()));
       const choices: RenderedChoice[] = [];
       for (let i = 0; i < request.n; i++) {
-        const decision = this.#brain.decide(request, i === 0 ? rng : createRng(hashToSeed(seed, account.promptKey, i)), today);
+        const decision = this.#brain.decide(request, i === 0 ? rng : createRng(hashToSeed(seed, drawKey, i)), today);
         choices.push(renderChoice(decision, request, this.#counter, this.#ids, request.stream));
       }
       const completionTokens = choices.reduce((s, ch) => s + ch.completionTokens, 0);
@@ -235,7 +236,7 @@ export class SimEngine {
           cachedTokens: account.cachedTokens,
           decodeSlowdown: batchSlowdown(this.#scheduler.running, this.options.maxSeqs, this.options.batchSlowdown) * (slow ? this.options.slowStreamFactor : 1),
         },
-        this.#timingRng(account.promptKey),
+        this.#timingRng(drawKey),
       );
       const firstAtMs = timing.firstTokenMs * this.#scale * (slow ? this.options.slowStreamFactor : 1);
       const perTokenMs = timing.perTokenMs * this.#scale;
@@ -282,11 +283,11 @@ export class SimEngine {
   }
 
   /**
-   * The random draw of a response's latency, keyed by its prompt and by how many times that
-   * prompt was answered before, not by the order of arrival: two runs of the lab that send the
-   * same requests (admission on and off, say) draw the same latencies for them whatever order
-   * they arrive in, so what differs between the runs is what the systems did, not the dice
-   * (common random numbers). Each draw is still lognormal as the profile says.
+   * The random draw of a response's latency, keyed by its prompt (see `drawKeyOf`) and by how
+   * many times that prompt was answered before, not by the order of arrival: two runs of the
+   * lab that send the same requests (admission on and off, say) draw the same latencies for
+   * them whatever order they arrive in, so what differs between the runs is what the systems
+   * did, not the dice (common random numbers). Each draw is still lognormal as the profile says.
    */
   #timingRng(promptKey: string): Rng {
     const nth = (this.#answered.get(promptKey) ?? 0) + 1;
@@ -340,4 +341,16 @@ export class SimEngine {
       'x-ratelimit-reset-tokens': formatGoDuration(s.resetTokensMs),
     };
   }
+}
+
+/**
+ * What the random draws of an answer (its wording and its latency) are keyed by: the whole
+ * prompt's hash, or, for a request with a `prompt_cache_key` (the agent sends one per
+ * customer), that key and the request's place in the conversation (its number of messages).
+ * A customer's n-th call then draws alike in every run even where the text differs between
+ * runs (a confirmation code, a slot another customer took first), and customers who open with
+ * the same words no longer share one sequence of draws handed out in order of arrival.
+ */
+function drawKeyOf(request: ChatRequest, promptKey: string): string {
+  return request.promptCacheKey === undefined ? promptKey : `key:${request.promptCacheKey}:${request.messages.length}`;
 }
