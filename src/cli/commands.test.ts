@@ -36,7 +36,7 @@ describe('the commands', () => {
     expect(serve).toContain('--lease-ms <ms>');
     expect(helpOf(commands.sim!)).toContain('--time-scale <f> multiply every duration by f; 0.1 runs 10 minutes in 1 (env CONCIERGE_SIM_TIME_SCALE, default 1)');
     expect(helpOf(commands.loadtest!)).toContain('--stages <list> closed model: concurrent users per stage (default 10,50,100)');
-    expect(helpOf(commands['bench admission']!)).toContain("--time-scale <f> simulator and server clock scale (default the preset's: seed 0.5, saturation 0.5");
+    expect(helpOf(commands['bench admission']!)).toContain("--time-scale <f> simulator and server clock scale (default the preset's: seed 0.75, saturation 0.5");
   });
 
   it('describe every option they take', () => {
