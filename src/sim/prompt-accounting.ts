@@ -5,7 +5,7 @@ import { REPLY_PRIMING_TOKENS, type TokenCounter } from './token-counter.js';
 export interface PromptAccount {
   promptTokens: number;
   cachedTokens: number;
-  /** Hash of the whole prompt (tools and messages): seeds the brain per conversation state. */
+  /** Hash of the whole prompt (tools and messages): seeds the draws of a request without a `prompt_cache_key`. */
   promptKey: string;
   /** The request's prefixes, to remember once it is admitted (rejected requests are not cached). */
   prefixes: PrefixPoint[];
