@@ -34,7 +34,7 @@ const MODE_SERVER_ARGS: Record<AdmissionMode, string[]> = {
  * a core on a 2-core machine, with room to spare (measured: see docs/admission.md); faster
  * scales measure the lab's own CPU, and their stages are marked `cpuBound` and counted towards
  * nothing. The seed preset's 50-user burst used 0.35-0.62 cores of server at 0.5 (over half
- * a core in six of ten stages), 0.30-0.31 at 0.75.
+ * a core in six of ten stages), 0.25-0.31 at 0.75.
  */
 export const ADMISSION_BENCH_PRESETS = {
   seed: { stages: [10, 50, 100], tier: 'tier1', deadlineMs: 300_000, defaultModes: ['off', 'off-python', 'on'], shedRetries: 0, timeScale: 0.75, agentProfile: 'legacy', backToBack: ['off-python'], realTime: ['off-python'] },
