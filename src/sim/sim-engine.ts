@@ -67,7 +67,7 @@ export class SimEngine {
   readonly #brain: ScriptedBrain;
   readonly #scheduler: SeqScheduler;
   readonly #faults: Rng;
-  /** How many times each prompt has been answered (see `#timingRng`). */
+  /** How many times each draw key has been answered (see `#timingRng`). */
   readonly #answered = new LruCache<string, number>(CACHE_ENTRIES);
   readonly #ids: IdMaker;
   readonly #padding: Rng;
@@ -289,10 +289,10 @@ export class SimEngine {
    * them whatever order they arrive in, so what differs between the runs is what the systems
    * did, not the dice (common random numbers). Each draw is still lognormal as the profile says.
    */
-  #timingRng(promptKey: string): Rng {
-    const nth = (this.#answered.get(promptKey) ?? 0) + 1;
-    this.#answered.set(promptKey, nth);
-    return createRng(hashToSeed('latency', this.options.seed, promptKey, nth));
+  #timingRng(drawKey: string): Rng {
+    const nth = (this.#answered.get(drawKey) ?? 0) + 1;
+    this.#answered.set(drawKey, nth);
+    return createRng(hashToSeed('latency', this.options.seed, drawKey, nth));
   }
 
   #rateLimited(r: Exclude<AdmitResult, { ok: true }>, model: string, headers: Record<string, string>): EngineReply {
